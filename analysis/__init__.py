@@ -1,0 +1,5 @@
+"""Analysis package of the compendium: the one door to the data, pure measures, and charts.
+
+Notebooks import this package and nothing else of the project's own.
+"""
+__all__ = ["paths", "data", "charts", "networks", "embeddedness", "mobility"]
