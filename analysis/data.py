@@ -1,0 +1,136 @@
+"""The one door to the data: ``load(name)`` for every dataset the book uses.
+
+Published tables (``data/``) are validated against ``data/datapackage.json``
+(schema, sha256, and the content checks each resource declares under
+``x-checks``); open datasets come from registry packages through
+``analysis.opendata``. Every object returned carries its provenance in
+``.attrs["provenance"]`` (DataFrames) or ``.graph["provenance"]`` (graphs).
+"""
+from __future__ import annotations
+
+import json
+from functools import lru_cache
+
+import pandas as pd
+
+from . import opendata, paths
+from .validate import DataValidationError, read_table
+
+# Open datasets: name -> zero-argument loader in analysis.opendata.
+OPEN = {
+    "males": opendata.males,
+    "patents_rd": opendata.patents_rd,
+    "inst_innovation": opendata.inst_innovation,
+    "florentine_business": lambda: opendata.florentine("business"),
+    "florentine_marriage": lambda: opendata.florentine("marriage"),
+    "emon": opendata.emon,
+    "world_countries": opendata.world_countries,
+}
+
+
+@lru_cache(maxsize=1)
+def datapackage() -> dict:
+    with open(paths.DATAPACKAGE, encoding="utf-8") as fh:
+        return json.load(fh)
+
+
+def resource(name: str) -> dict:
+    for res in datapackage()["resources"]:
+        if res["name"] == name:
+            return res
+    raise KeyError(f"no dataset named '{name}'; known: {', '.join(names())}")
+
+
+def names() -> list[str]:
+    return [r["name"] for r in datapackage()["resources"] if r.get("format") == "csv"] + sorted(OPEN)
+
+
+@lru_cache(maxsize=1)
+def bib_keys() -> frozenset[str]:
+    from pybtex.database import parse_file
+
+    return frozenset(parse_file(str(paths.BIBFILE)).entries.keys())
+
+
+# ---- content checks a resource can declare in datapackage.json under "x-checks"
+
+def _check_bibkeys(df, label, field, sep=None):
+    keys = bib_keys()
+    for i, v in df[field].items():
+        if pd.isna(v):
+            continue
+        for k in (str(v).split(sep) if sep else [str(v)]):
+            if k.strip() not in keys:
+                raise DataValidationError(label, f"source key '{k.strip()}' is not in data/references.bib", field, i + 1)
+
+
+def _check_percent(df, label, field, unit_field):
+    bad = (df[unit_field] == "percent") & ((df[field] < 0) | (df[field] > 100)).fillna(False)
+    if bad.any():
+        i = int(bad.idxmax())
+        raise DataValidationError(label, f"percentage {df.at[i, field]} is outside 0–100", field, i + 1)
+
+
+def _check_series(df, label, field, same_fields):
+    """Rows sharing a series id must share geography, definition, variable and unit.
+
+    This is what keeps different geographies or definitions from being chained
+    into one line on a chart.
+    """
+    first: dict = {}
+    for i, row in df.iterrows():
+        sid = row[field]
+        if pd.isna(sid):
+            continue
+        if sid not in first:
+            first[sid] = i
+            continue
+        j = first[sid]
+        for f in same_fields:
+            if row[f] != df.at[j, f]:
+                raise DataValidationError(
+                    label,
+                    f"series '{sid}' chains {f} '{row[f]}' onto '{df.at[j, f]}' (row {j + 1}); "
+                    "different geographies or definitions must be separate series",
+                    f, i + 1)
+
+
+def _check_values_present(df, label, field, other):
+    both_missing = df[field].isna() & df[other].isna()
+    if both_missing.any():
+        i = int(both_missing.idxmax())
+        raise DataValidationError(label, f"neither '{field}' nor '{other}' is given", field, i + 1)
+
+
+CHECKS = {
+    "bibkeys": lambda df, label, a: _check_bibkeys(df, label, a["field"], a.get("separator")),
+    "percent": lambda df, label, a: _check_percent(df, label, a["field"], a["unit_field"]),
+    "series": lambda df, label, a: _check_series(df, label, a["field"], a["same"]),
+    "value_or_text": lambda df, label, a: _check_values_present(df, label, a["field"], a["other"]),
+}
+
+
+def read_resource(res: dict, path=None) -> pd.DataFrame:
+    """Read and fully validate one tabular resource (``path`` overrides, for tests)."""
+    label = "data/" + res["path"]
+    target = path if path is not None else paths.DATA / res["path"]
+    expected = res.get("hash", "").removeprefix("sha256:") or None
+    df = read_table(target, label, res["schema"], expected)
+    for check in res.get("x-checks", []):
+        CHECKS[check["check"]](df, label, check)
+    df.attrs["provenance"] = {
+        "title": res.get("title", res["name"]),
+        "path": label,
+        "sha256": expected,
+        "licence": ", ".join(l.get("name", "") for l in res.get("licenses", [])),
+        "sources": [s.get("title") for s in res.get("sources", [])],
+        "evidence_kind": res.get("x-evidence-kind"),
+    }
+    return df
+
+
+def load(name: str):
+    """Load a dataset by name, validated, with provenance attached."""
+    if name in OPEN:
+        return OPEN[name]()
+    return read_resource(resource(name))

@@ -1,0 +1,249 @@
+"""Labour mobility between industries: transitions, rates, flow matrices and skill relatedness.
+
+Pure functions on a person-year panel (default columns of ``Ecdat::Males``: ``nr``, ``year``,
+``industry``). No I/O, no plotting.
+
+A *transition* is a pair of observations of the same person in consecutive years ``t, t+1``.
+Pairs across a gap (``t`` then ``t+2`` or later) are not transitions and are skipped; pairs
+whose origin or destination state is missing are dropped. Both counts are reported in
+``trans.attrs["n_gaps"]`` and ``trans.attrs["n_missing_state"]``, never silently discarded.
+"""
+import math
+
+import networkx as nx
+import numpy as np
+import pandas as pd
+from scipy.cluster.hierarchy import leaves_list, linkage
+from scipy.spatial.distance import squareform
+from scipy.stats import norm
+
+
+def _require(df: pd.DataFrame, cols) -> None:
+    missing = [c for c in cols if c not in df.columns]
+    if missing:
+        raise ValueError(f"missing column(s): {', '.join(map(repr, missing))}")
+
+
+def transitions(df: pd.DataFrame, person: str = "nr", time: str = "year",
+                state: str = "industry", carry: tuple[str, ...] = ()) -> pd.DataFrame:
+    """One row per transition (person observed in years t and t+1).
+
+    Columns: ``person, year_from, year_to, origin, destination, moved`` (origin != destination)
+    plus each ``carry`` column taken at the origin year (e.g. ``carry=("exper",)``).
+    Gaps are skipped and pairs with a missing state dropped; counts in ``attrs["n_gaps"]``,
+    ``attrs["n_missing_state"]``. Raises ValueError on missing columns, missing or
+    non-integer times, and duplicate (person, time) rows.
+    """
+    carry = tuple(carry)
+    _require(df, [person, time, state, *carry])
+    d = df[list(dict.fromkeys([person, time, state, *carry]))]
+    if d[[person, time]].isna().any().any():
+        raise ValueError(f"missing values in {person!r} or {time!r}")
+    if not pd.api.types.is_numeric_dtype(d[time]) or (d[time] % 1 != 0).any():
+        raise ValueError(f"column {time!r} must hold integer years")
+    d = d.sort_values([person, time], kind="mergesort").reset_index(drop=True)
+    dup = d.duplicated([person, time], keep=False)
+    if dup.any():
+        first = d[dup].iloc[0]
+        raise ValueError(f"duplicate ({person}, {time}) rows: first at "
+                         f"{person}={first[person]}, {time}={first[time]}")
+    nxt = d.groupby(person, sort=False)[[time, state]].shift(-1)
+    has_next = nxt[time].notna()
+    consecutive = has_next & (nxt[time] == d[time] + 1)
+    missing = consecutive & (d[state].isna() | nxt[state].isna())
+    keep = consecutive & ~missing
+    src, year = d[keep], d.loc[keep, time].to_numpy()
+    out = pd.DataFrame({"person": src[person].to_numpy(), "year_from": year, "year_to": year + 1,
+                        "origin": src[state].to_numpy(), "destination": nxt.loc[keep, state].to_numpy()})
+    out["moved"] = out["origin"] != out["destination"]
+    for c in carry:
+        out[c] = src[c].to_numpy()
+    out.attrs["n_gaps"] = int((has_next & ~consecutive).sum())
+    out.attrs["n_missing_state"] = int(missing.sum())
+    return out
+
+
+def mobility_rate(trans: pd.DataFrame) -> float:
+    """Share of transitions that change state: m = (1/N) sum 1[origin != destination]."""
+    _require(trans, ["moved"])
+    if len(trans) == 0:
+        raise ValueError("no transitions: mobility rate undefined")
+    return float(trans["moved"].mean())
+
+
+def wilson_interval(k, n, level: float = 0.95):
+    """Wilson (1927) score interval for a binomial proportion p = k/n.
+
+    centre = (p + z^2/2n) / (1 + z^2/n); half = z/(1 + z^2/n) * sqrt(p(1-p)/n + z^2/4n^2),
+    z = Phi^-1(1 - (1-level)/2). Deterministic; stays inside [0, 1]. Vectorised over k, n.
+    Wilson, E. B. (1927) JASA 22(158), 209-212.
+    """
+    k, n = np.asarray(k, dtype=float), np.asarray(n, dtype=float)
+    if np.any(n <= 0) or np.any((k < 0) | (k > n)) or not 0 < level < 1:
+        raise ValueError("need n > 0, 0 <= k <= n and 0 < level < 1")
+    z = norm.ppf(1 - (1 - level) / 2)
+    p, denom = k / n, 1 + z**2 / n
+    centre = (p + z**2 / (2 * n)) / denom
+    half = z / denom * np.sqrt(p * (1 - p) / n + z**2 / (4 * n**2))
+    return centre - half, centre + half
+
+
+def mobility_by(trans: pd.DataFrame, by: str, level: float = 0.95) -> pd.DataFrame:
+    """Mobility rate per group of column ``by``, with a Wilson (1927) score interval.
+
+    Columns ``n``, ``moved``, ``rate`` = moved/n, ``ci_low``, ``ci_high``; a missing group value is
+    its own group. Deterministic (no bootstrap, hence no ``n_boot``/``seed``).
+    """
+    _require(trans, ["moved", by])
+    g = trans.groupby(by, observed=True, dropna=False, sort=True)["moved"]
+    out = pd.DataFrame({"n": g.size(), "moved": g.sum().astype(int)})
+    out["rate"] = out["moved"] / out["n"]
+    out["ci_low"], out["ci_high"] = wilson_interval(out["moved"], out["n"], level)
+    return out
+
+
+def experience_bands(exper, edges=(0, 2, 4, 6, 8, 10, math.inf)) -> pd.Categorical:
+    """Bin integer years of experience into left-closed bands [a, b): labels "0–1", ..., "10+".
+
+    Missing values stay missing; values outside [edges[0], edges[-1]) raise ValueError.
+    """
+    edges = [float(e) for e in edges]
+    if len(edges) < 2 or any(b <= a for a, b in zip(edges, edges[1:])):
+        raise ValueError("edges must be strictly increasing (at least two)")
+    labels = [f"{a:g}+" if math.isinf(b) else (f"{a:g}" if b - a == 1 else f"{a:g}–{b - 1:g}")
+              for a, b in zip(edges, edges[1:])]
+    x = pd.Series(exper, dtype=float)
+    outside = x.notna() & ((x < edges[0]) | (x >= edges[-1]))
+    if outside.any():
+        raise ValueError(f"{int(outside.sum())} value(s) outside [{edges[0]:g}, {edges[-1]:g})")
+    return pd.Categorical(pd.cut(x, bins=edges, right=False, labels=labels), ordered=True)
+
+
+def flow_counts(trans: pd.DataFrame, order=None) -> pd.DataFrame:
+    """Square matrix of counts n_ij = #transitions origin i -> destination j (stayers on the diagonal).
+
+    States are ``order`` if given (must include every observed state) else sorted.
+    """
+    _require(trans, ["origin", "destination"])
+    observed = set(trans["origin"]) | set(trans["destination"])
+    if order is None:
+        order = sorted(observed)
+    elif not observed <= set(order):
+        raise ValueError(f"order lacks observed state(s): {sorted(observed - set(order))}")
+    n = pd.crosstab(trans["origin"], trans["destination"])
+    n = n.reindex(index=order, columns=order, fill_value=0).astype(int)
+    n.index.name, n.columns.name = "origin", "destination"
+    return n
+
+
+def transition_matrix(trans: pd.DataFrame, order=None) -> pd.DataFrame:
+    """Row-stochastic Markov matrix P_ij = n_ij / n_i. (maximum-likelihood estimate).
+
+    A state with zero outflow has no defined row: raises ValueError naming it (choice made so
+    that P stays square and every row sums to 1; restrict ``trans`` or ``order`` instead).
+    """
+    n = flow_counts(trans, order)
+    out = n.sum(axis=1)
+    if (out == 0).any():
+        raise ValueError(f"state(s) with zero outflow: {list(out.index[out == 0])}")
+    return n.div(out, axis=0)
+
+
+def _square(M: pd.DataFrame) -> np.ndarray:
+    a = np.asarray(M, dtype=float)
+    if a.ndim != 2 or a.shape[0] != a.shape[1] or a.shape[0] < 2:
+        raise ValueError(f"need a square matrix with k >= 2 states, got shape {a.shape}")
+    return a
+
+
+def persistence(P: pd.DataFrame) -> pd.Series:
+    """Diagonal P_ii: probability of staying in state i from one year to the next."""
+    return pd.Series(np.diag(_square(P)), index=P.index, name="persistence")
+
+
+def shorrocks_index(P: pd.DataFrame) -> float:
+    """Shorrocks (1978) mobility index M = (k - trace P) / (k - 1): 0 for identity, 1 for P_ij=1/k.
+
+    Shorrocks, A. F. (1978) Econometrica 46(5), 1013-1024.
+    """
+    a = _square(P)
+    return float((len(a) - np.trace(a)) / (len(a) - 1))
+
+
+def order_by_flows(M: pd.DataFrame) -> list:
+    """Order states so that heavily exchanging states sit together in a heatmap.
+
+    From counts n or P: drop the diagonal, normalise rows to shares of movers s_ij = n_ij/sum_{l!=i} n_il
+    (same for n and P), symmetrise w = (s + s^T)/2, distance d = 1 - w/max(w), average-linkage
+    clustering with optimal leaf ordering (Bar-Joseph et al. 2001). Deterministic.
+    """
+    a = _square(M).copy()
+    np.fill_diagonal(a, 0.0)
+    rows = a.sum(axis=1, keepdims=True)
+    s = np.divide(a, rows, out=np.zeros_like(a), where=rows > 0)
+    w = (s + s.T) / 2
+    d = 1 - w / w.max() if w.max() > 0 else np.ones_like(w)
+    np.fill_diagonal(d, 0.0)
+    Z = linkage(squareform(d, checks=False), method="average", optimal_ordering=True)
+    return [M.index[i] for i in leaves_list(Z)]
+
+
+def labour_flow_network(counts: pd.DataFrame, min_flow: int = 1) -> nx.DiGraph:
+    """Directed graph of off-diagonal flows i -> j with n_ij >= min_flow (edge attr ``weight`` = n_ij).
+
+    Every state is a node, including isolated ones.
+    """
+    _square(counts)  # validates shape
+    G = nx.DiGraph()
+    G.add_nodes_from(counts.index)
+    G.add_weighted_edges_from((i, j, w) for (i, j), w in counts.stack().items()
+                              if i != j and w > 0 and w >= min_flow)
+    return G
+
+
+def relatedness_ratio(counts: pd.DataFrame) -> pd.DataFrame:
+    """RR_ij = F_ij / (F_i. F_.j / F_..) on off-diagonal flows (Neffke & Henning 2013, SMJ 34(3)).
+
+    The diagonal (stayers) is excluded from F_i., F_.j and F_.. and set to NaN in the result:
+    staying is not a flow between industries. RR > 1: more job switches than if movers picked
+    destinations in proportion to overall inflows. NaN where the expected flow is zero.
+    """
+    F = _square(counts).copy()
+    np.fill_diagonal(F, 0.0)
+    expected = np.outer(F.sum(axis=1), F.sum(axis=0)) / F.sum() if F.sum() > 0 else np.zeros_like(F)
+    rr = np.divide(F, expected, out=np.full_like(F, np.nan), where=expected > 0)
+    np.fill_diagonal(rr, np.nan)
+    return pd.DataFrame(rr, index=counts.index, columns=counts.columns)
+
+
+def skill_relatedness(counts: pd.DataFrame) -> pd.DataFrame:
+    """Symmetric-scale skill relatedness SR_ij = (RR_ij - 1) / (RR_ij + 1) in [-1, 1).
+
+    SR > 0 iff RR > 1 (over-represented flow); see ``relatedness_ratio`` for RR. The
+    transformation follows later work of Neffke and co-authors (e.g. Neffke et al. 2017, JEBO).
+    """
+    rr = relatedness_ratio(counts)
+    return (rr - 1) / (rr + 1)
+
+
+def relatedness_edges(SR: pd.DataFrame, threshold: float = 0.0) -> pd.DataFrame:
+    """Undirected edges (i < j in SR's order) with sr = (SR_ij + SR_ji)/2 > threshold.
+
+    Pairs where either direction is NaN are skipped. Sorted by sr, descending.
+    """
+    a, labels = _square(SR), list(SR.index)
+    i, j = np.triu_indices(len(labels), k=1)
+    sr = (a[i, j] + a[j, i]) / 2
+    keep = ~np.isnan(sr) & (sr > threshold)
+    out = pd.DataFrame({"source": [labels[x] for x in i[keep]],
+                        "target": [labels[x] for x in j[keep]], "sr": sr[keep]})
+    return out.sort_values("sr", ascending=False, kind="mergesort").reset_index(drop=True)
+
+
+def round_frame(df: pd.DataFrame, decimals: int = 3) -> pd.DataFrame:
+    """Round float columns (and turn -0.0 into 0.0) for stable, diff-friendly notebook outputs."""
+    out = df.copy()
+    for c in out.columns:
+        if pd.api.types.is_float_dtype(out[c]):
+            out[c] = out[c].round(decimals) + 0.0
+    return out

@@ -1,0 +1,73 @@
+"""Shared helpers for the checks on the built book (_build/html)."""
+from __future__ import annotations
+
+import contextlib
+import functools
+import http.server
+import os
+import shutil
+import threading
+from pathlib import Path
+
+import pytest
+
+from analysis import paths
+
+HTML = paths.BUILD_HTML
+SKIP_DIRS = {"_static", "_sources", "_images", "reports", "_sphinx_design_static"}
+
+
+def require_build() -> Path:
+    if not (HTML / "index.html").exists():
+        pytest.fail("no built book in _build/html: run `make book-strict` first (make test does)")
+    return HTML
+
+
+def pages() -> list[Path]:
+    root = require_build()
+    return sorted(p for p in root.rglob("*.html") if not (set(p.relative_to(root).parts[:-1]) & SKIP_DIRS))
+
+
+def chromium_path() -> str | None:
+    for name in ("chromium", "chromium-browser"):
+        found = shutil.which(name)
+        if found:
+            return found
+    return None
+
+
+def require_chromium() -> str:
+    exe = chromium_path()
+    if exe is None:
+        msg = "Debian chromium not found (install with `make system-deps`)"
+        if os.environ.get("CI"):
+            pytest.fail(msg + ": under CI the browser checks must run")
+        pytest.skip(msg)
+    return exe
+
+
+class _QuietHandler(http.server.SimpleHTTPRequestHandler):
+    def log_message(self, *args):  # keep test output clean
+        pass
+
+
+@contextlib.contextmanager
+def serve(root: Path):
+    """Serve a folder on 127.0.0.1 on a free port; yields the base URL."""
+    handler = functools.partial(_QuietHandler, directory=str(root))
+    httpd = http.server.ThreadingHTTPServer(("127.0.0.1", 0), handler)
+    thread = threading.Thread(target=httpd.serve_forever, daemon=True)
+    thread.start()
+    try:
+        yield f"http://127.0.0.1:{httpd.server_address[1]}"
+    finally:
+        httpd.shutdown()
+        httpd.server_close()
+
+
+CHROMIUM_ARGS = [
+    "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
+    "--disable-background-networking", "--disable-component-update", "--disable-sync",
+    # Every host but localhost fails DNS: a reader with no network.
+    "--host-resolver-rules=MAP * ~NOTFOUND, EXCLUDE localhost, EXCLUDE 127.0.0.1",
+]

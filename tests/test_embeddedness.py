@@ -1,0 +1,211 @@
+"""Tests for analysis.embeddedness, with expected values worked out by hand in comments."""
+import networkx as nx
+import numpy as np
+import pandas as pd
+import pytest
+
+from analysis import embeddedness as em
+
+
+def layer(edges, nodes="abcd", directed=False):
+    G = nx.DiGraph() if directed else nx.Graph()
+    G.add_nodes_from(nodes)
+    G.add_edges_from(edges)
+    return G
+
+
+# E1 = {ab, bc, cd}, E2 = {ab, cd, ad} on nodes a, b, c, d.
+E1 = layer([("a", "b"), ("b", "c"), ("c", "d")])
+E2 = layer([("a", "b"), ("c", "d"), ("a", "d")])
+
+
+def test_hand_case_overlap_and_probabilities():
+    # E1 ∩ E2 = {ab, cd} -> 2;  E1 ∪ E2 = {ab, bc, cd, ad} -> 4;  J = 2/4 = 0.5
+    assert em.jaccard_overlap(E1, E2) == pytest.approx(0.5)
+    # P(E1 | E2) = |E1 ∩ E2| / |E2| = 2/3;  P(E2 | E1) = 2/3 too (both have 3 ties)
+    assert em.conditional_tie_probability(E1, E2) == pytest.approx(2 / 3)
+    # baseline density: 3 ties out of 4*3/2 = 6 pairs -> 0.5
+    assert em.tie_probability(E1) == pytest.approx(0.5)
+    # asymmetric case: E1 minus bc has 2 ties, both in E2 -> P(E1'|E2) = 2/3, P(E2|E1') = 2/2 = 1
+    E1b = layer([("a", "b"), ("c", "d")])
+    assert em.conditional_tie_probability(E1b, E2) == pytest.approx(2 / 3)
+    assert em.conditional_tie_probability(E2, E1b) == pytest.approx(1.0)
+
+
+def test_directed_and_reciprocated_ties_count_once():
+    # a->b and b->a is ONE tie ab; with E2 that gives the same hand values as above
+    D1 = layer([("a", "b"), ("b", "a"), ("c", "b"), ("c", "d")], directed=True)
+    assert em.jaccard_overlap(D1, E2) == pytest.approx(0.5)
+    assert em.conditional_tie_probability(D1, E2) == pytest.approx(2 / 3)
+    assert em.tie_probability(D1) == pytest.approx(0.5)
+
+
+def test_identical_and_disjoint_layers():
+    assert em.jaccard_overlap(E1, E1) == 1.0
+    # E1 = {ab, bc, cd} and its complement {ac, ad, bd} share nothing -> J = 0, P = 0
+    comp = layer([("a", "c"), ("a", "d"), ("b", "d")])
+    assert em.jaccard_overlap(E1, comp) == 0.0
+    assert em.conditional_tie_probability(E1, comp) == 0.0
+    res = em.qap_test(E1, comp, n_perm=200, seed=1)
+    # observed 0 and every null value >= 0 -> p = (1 + 200) / 201 = 1
+    assert res["observed"] == 0.0 and res["p_value"] == 1.0
+
+
+def test_adjacency_order_symmetry_diagonal():
+    D = layer([("a", "b"), ("b", "a"), ("c", "a"), ("d", "d")], directed=True)
+    A = em.adjacency(D, ["c", "a", "b", "d"])
+    # order c, a, b, d: ties ca, ab only; self-loop dd dropped
+    expected = np.array([[0, 1, 0, 0], [1, 0, 1, 0], [0, 1, 0, 0], [0, 0, 0, 0]])
+    np.testing.assert_array_equal(A, expected)
+
+
+def test_qap_identical_layers_small_p():
+    G = nx.gnm_random_graph(14, 20, seed=3)
+    res = em.qap_test(G, G.copy(), n_perm=999, seed=7)
+    assert res["observed"] == 1.0
+    # only automorphisms reproduce J = 1; for this graph essentially none of 999 draws
+    assert res["p_value"] < 0.01
+    assert res["expected_mean"] < 0.3
+
+
+def test_qap_result_contents_and_formula():
+    res = em.qap_test(E1, E2, stat="conditional", n_perm=300, seed=11)
+    null = res["null"]
+    assert null.shape == (300,) and res["n_perm"] == 300 and res["seed"] == 11
+    assert res["observed"] == pytest.approx(2 / 3)
+    assert res["p_value"] == (1 + np.sum(null >= res["observed"] - 1e-12)) / 301
+    assert 0 < res["p_value"] <= 1
+    assert res["expected_mean"] == pytest.approx(null.mean())
+    assert res["ci_low"] == pytest.approx(np.percentile(null, 2.5))
+    assert res["ci_high"] == pytest.approx(np.percentile(null, 97.5))
+    # permuting E1 (3 ties) against E2 (3 ties): conditional null values are k/3, k in 0..3
+    assert set(np.round(null * 3, 9)) <= {0.0, 1.0, 2.0, 3.0}
+
+
+def test_qap_determinism():
+    G1, G2 = nx.gnm_random_graph(16, 15, seed=1), nx.gnm_random_graph(16, 20, seed=2)
+    r1, r2 = em.qap_test(G1, G2, seed=5), em.qap_test(G1, G2, seed=5)
+    np.testing.assert_array_equal(r1["null"], r2["null"])
+    assert r1["p_value"] == r2["p_value"]
+    assert not np.array_equal(r1["null"], em.qap_test(G1, G2, seed=6)["null"])
+
+
+@pytest.mark.parametrize("seed", range(5))
+def test_qap_permutation_preserves_structure(seed):
+    # property: each relabelled layer, read from its upper triangle as qap_test does, is isomorphic
+    G = nx.gnm_random_graph(9, 12, seed=seed)
+    A = em.adjacency(G, sorted(G))
+    stack = em.permuted_adjacencies(A, 50, seed=seed)
+    iu = np.triu_indices(9, k=1)
+    degrees = sorted(A.sum(axis=0))
+    for P in stack:
+        np.testing.assert_array_equal(P, P.T)
+        assert np.trace(P) == 0
+        H = nx.Graph()
+        H.add_nodes_from(range(9))
+        H.add_edges_from(zip(iu[0][P[iu] == 1], iu[1][P[iu] == 1]))
+        assert sorted(d for _, d in H.degree()) == degrees
+    assert nx.is_isomorphic(H, G)
+
+
+# Directed hand-made organisation network.  Location: a L, b B, c NL, d L, e B.
+# Arcs: a->b, b->a (reciprocated), a->c, d->a, b->c, c->e, e->b, d->d (self-loop).
+# Undirected partners: a:{b,c,d}  b:{a,c,e}  c:{a,b,e}  d:{a}  e:{b,c}
+LOC = {"a": "L", "b": "B", "c": "NL", "d": "L", "e": "B"}
+
+
+def org_graph():
+    D = layer([("a", "b"), ("b", "a"), ("a", "c"), ("d", "a"), ("b", "c"), ("c", "e"), ("e", "b"),
+               ("d", "d")], nodes="abcde", directed=True)
+    nx.set_node_attributes(D, LOC, "Location")
+    return D
+
+
+def test_local_degree_hand_case():
+    df = em.local_degree(org_graph())
+    assert list(df.columns) == ["node", "group", "local_degree", "degree"]
+    assert list(df["node"]) == list("abcde")
+    assert list(df["group"]) == ["L", "B", "NL", "L", "B"]
+    # local set {L, B}: a{b,d}=2  b{a,e}=2  c{a,b,e}=3  d{a}=1  e{b}=1
+    assert list(df["local_degree"]) == [2, 2, 3, 1, 1]
+    # distinct partners, reciprocated a<->b once, self-loop d-d ignored
+    assert list(df["degree"]) == [3, 3, 3, 1, 2]
+    # alternative local set {L} only: a{d}=1  b{a}=1  c{a}=1  d{a}=1  e{}=0
+    assert list(em.local_degree(org_graph(), local=("L",))["local_degree"]) == [1, 1, 1, 1, 0]
+    assert list(em.local_degree(org_graph(), local="L")["local_degree"]) == [1, 1, 1, 1, 0]
+
+
+def test_pooled_local_degree():
+    small = layer([("x", "y")], nodes="xyz")
+    nx.set_node_attributes(small, {"x": "B", "y": "L", "z": "NL"}, "Location")
+    df = em.pooled_local_degree({"org": org_graph(), "small": small})
+    assert list(df.columns) == ["network", "node", "group", "local_degree", "degree", "local_degree_z"]
+    assert list(df["network"]) == ["org"] * 5 + ["small"] * 3
+    # org: n - 1 = 4 -> 2/4, 2/4, 3/4, 1/4, 1/4;  small: n - 1 = 2 -> x{y}=1/2, y{x}=1/2, z=0
+    np.testing.assert_allclose(df["local_degree_z"], [.5, .5, .75, .25, .25, .5, .5, 0])
+    assert "local_degree_z" not in em.pooled_local_degree({"s": small}, standardise=False)
+
+
+def scope_frame():
+    # B: 5..10 (mean 7.5); L: 0,1,2,1,0,2 (mean 1.0); diff = 6.5.  NL row must be ignored.
+    # Exact permutation p: only 1 of C(12,6) = 924 splits reaches 6.5 -> p ~ 0.001
+    return pd.DataFrame({"group": ["B"] * 6 + ["L"] * 6 + ["NL"],
+                         "local_degree": [5, 6, 7, 8, 9, 10, 0, 1, 2, 1, 0, 2, 99]})
+
+
+def test_group_difference_clear_case():
+    res = em.group_difference_test(scope_frame(), n_perm=2000, seed=3)
+    assert (res["mean_a"], res["mean_b"], res["diff"]) == (7.5, 1.0, 6.5)
+    assert (res["n_a"], res["n_b"], res["n_perm"], res["seed"]) == (6, 6, 2000, 3)
+    assert res["p_value"] < 0.01
+    assert res["ci_low"] < 0 < res["ci_high"] < 6.5
+    swapped = em.group_difference_test(scope_frame(), a="L", b="B", n_perm=2000, seed=3)
+    assert swapped["diff"] == -6.5 and swapped["p_value"] > 0.99
+    again = em.group_difference_test(scope_frame(), n_perm=2000, seed=3)
+    np.testing.assert_array_equal(res["null"], again["null"])
+
+
+def test_bootstrap_mean_ci():
+    assert em.bootstrap_mean_ci([4, 4, 4], seed=1) == (4.0, 4.0, 4.0)
+    m, lo, hi = em.bootstrap_mean_ci([1, 2, 3, 4, 10], seed=1)
+    assert m == 4.0 and 1 <= lo < m < hi <= 10   # mean (1+2+3+4+10)/5 = 4
+    assert em.bootstrap_mean_ci([1, 2, 3, 4, 10], seed=1) == (m, lo, hi)
+    _, lo80, hi80 = em.bootstrap_mean_ci([1, 2, 3, 4, 10], seed=1, level=0.8)
+    assert lo <= lo80 and hi80 <= hi
+    # CI of a MEAN, not of the data: 0..99 has mean 49.5, sd ~29, se ~2.9 -> roughly 49.5 +- 5.7
+    _, lo, hi = em.bootstrap_mean_ci(np.arange(100), seed=2)
+    assert 42 < lo < 49.5 < hi < 57
+
+
+def test_round_result():
+    res = {"observed": 2 / 3, "null": np.array([1 / 3]), "n_perm": 7, "p_value": np.float64(0.12345),
+           "stat": "jaccard"}
+    out = em.round_result(res)
+    assert out["observed"] == 0.667 and out["p_value"] == 0.123
+    assert out["n_perm"] == 7 and out["stat"] == "jaccard" and out["null"][0] == 1 / 3
+
+
+def test_bad_input_errors():
+    other = layer([("a", "b")], nodes="abce")
+    with pytest.raises(ValueError, match=r"only in first: \['d'\]; only in second: \['e'\]"):
+        em.jaccard_overlap(E1, other)
+    with pytest.raises(ValueError, match="only in first"):
+        em.qap_test(E1, other)
+    with pytest.raises(ValueError, match="stat must be"):
+        em.qap_test(E1, E2, stat="pearson")
+    with pytest.raises(ValueError, match="social layer has no ties"):
+        em.conditional_tie_probability(E1, layer([]))
+    with pytest.raises(ValueError, match="both layers have no ties"):
+        em.jaccard_overlap(layer([]), layer([]))
+    with pytest.raises(ValueError, match="not in graph"):
+        em.adjacency(E1, list("abcde"))
+    D = org_graph()
+    del D.nodes["c"]["Location"]
+    with pytest.raises(ValueError, match="node 'c' has no attribute 'Location'"):
+        em.local_degree(D)
+    with pytest.raises(ValueError, match="group 'X' is empty"):
+        em.group_difference_test(scope_frame(), a="X")
+    with pytest.raises(ValueError, match="column 'size'"):
+        em.group_difference_test(scope_frame(), value="size")
+    with pytest.raises(ValueError, match="at least one value"):
+        em.bootstrap_mean_ci([])

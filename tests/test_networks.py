@@ -1,0 +1,274 @@
+"""Tests for analysis.networks: hand-computed tiny graphs, agreement with networkx, the E-I
+permutation test, malformed input, and checks that catch plausible bugs (see comments)."""
+import time
+
+import networkx as nx
+import numpy as np
+import pandas as pd
+import pytest
+
+from analysis import networks as net
+
+
+# ------------------------------------------------------------------ fixtures (hand-made)
+@pytest.fixture
+def path4():
+    # a-b-c-d, inserted in reverse order so label-sorting is really exercised
+    G = nx.Graph()
+    G.add_edges_from([("d", "c"), ("c", "b"), ("b", "a")])
+    return G
+
+
+@pytest.fixture
+def tri_pendant():
+    # triangle a-b-c plus pendant d attached to c
+    return nx.Graph([("a", "b"), ("b", "c"), ("a", "c"), ("c", "d")])
+
+
+@pytest.fixture
+def two_pairs():
+    # groups A = {a1, a2}, B = {b1, b2}; ties a1-a2 (I), b1-b2 (I), a2-b1 (E)
+    G = nx.Graph([("a1", "a2"), ("b1", "b2"), ("a2", "b1")])
+    nx.set_node_attributes(G, {"a1": "A", "a2": "A", "b1": "B", "b2": "B"}, "grp")
+    return G
+
+
+@pytest.fixture
+def directed_recip():
+    # arcs a1->a2, b1->b2, and the cross pair reciprocated: a2->b1, b1->a2.
+    # Undirected ties: a1-a2 (I), b1-b2 (I), a2-b1 (E, counted ONCE) -> E=1, I=2.
+    G = nx.DiGraph([("a1", "a2"), ("b1", "b2"), ("a2", "b1"), ("b1", "a2")])
+    nx.set_node_attributes(G, {"a1": "A", "a2": "A", "b1": "B", "b2": "B"}, "grp")
+    return G
+
+
+@pytest.fixture
+def two_cliques():
+    # two K6 with no tie between them: perfectly segregated, 30 internal ties, E = 0
+    G = nx.disjoint_union(nx.complete_graph(6), nx.complete_graph(6))
+    return G, {v: ("x" if v < 6 else "y") for v in G}
+
+
+@pytest.fixture
+def location_graph():
+    # l1, l2 local; n1 non-local; b both. Ties: l1-l2, l2-n1, b-l1, b-l2
+    G = nx.Graph([("l1", "l2"), ("l2", "n1"), ("b", "l1"), ("b", "l2")])
+    nx.set_node_attributes(G, {"l1": "L", "l2": "L", "n1": "NL", "b": "B"}, "Location")
+    return G
+
+
+def random_graphs():
+    return [nx.gnp_random_graph(15, 0.25, seed=s, directed=d) for s in (1, 2, 3) for d in (False, True)]
+
+
+# ------------------------------------------------------------------ structure, by hand
+def test_path4_by_hand(path4):
+    # n=4, m=3: density 2*3/(4*3) = 0.5 (a bug using n(n-1) for undirected gives 0.25)
+    assert net.density(path4) == pytest.approx(0.5)
+    # degrees 1,2,2,1: sum(2 - d) = 2; (n-1)(n-2) = 6 -> 1/3
+    assert net.degree_centralisation(path4) == pytest.approx(1 / 3)
+    assert net.clustering(path4) == 0.0
+    assert net.components(path4) == 1
+    # b lies on a-c and a-d: 2 pairs / ((n-1)(n-2)/2 = 3) = 2/3; same for c
+    bc = net.betweenness(path4)
+    assert list(bc.index) == ["a", "b", "c", "d"] and bc.name == "betweenness"
+    assert bc.to_dict() == pytest.approx({"a": 0, "b": 2 / 3, "c": 2 / 3, "d": 0})
+    assert net.betweenness(path4, normalized=False)["b"] == pytest.approx(2.0)
+
+
+def test_star_and_regular_centralisation():
+    # star on 5 nodes: centre 4, leaves 1: sum = 4*3 = 12; (n-1)(n-2) = 12 -> 1
+    assert net.degree_centralisation(nx.star_graph(4)) == pytest.approx(1.0)
+    assert net.degree_centralisation(nx.cycle_graph(5)) == 0.0
+    assert net.degree_centralisation(nx.complete_graph(4)) == 0.0
+    # centre lies on all C(4,2) = 6 leaf pairs -> normalised betweenness 1
+    assert net.betweenness(nx.star_graph(4))[0] == pytest.approx(1.0)
+
+
+def test_directed_centralisation_counts_partners_not_arcs():
+    # fully reciprocated directed star: distinct partners give centre 4, leaves 1 -> 1.
+    # A bug using in+out degree gives centre 8, leaves 2: 4*6/12 = 2 (> 1).
+    S = nx.star_graph(4).to_directed()
+    assert net.degree_centralisation(S) == pytest.approx(1.0)
+
+
+def test_triangle_plus_pendant_by_hand(tri_pendant):
+    # C_a = C_b = 1, C_c = 1/3 (only a-b among a,b,d), C_d = 0 -> (1 + 1 + 1/3 + 0)/4 = 7/12
+    assert net.clustering(tri_pendant) == pytest.approx(7 / 12)
+    # m = 4: 2*4/12 = 2/3; degrees 2,2,3,1: (1+1+0+2)/6 = 2/3
+    assert net.density(tri_pendant) == pytest.approx(2 / 3)
+    assert net.degree_centralisation(tri_pendant) == pytest.approx(2 / 3)
+    # c brokers a-d and b-d: 2/3
+    assert net.betweenness(tri_pendant)["c"] == pytest.approx(2 / 3)
+
+
+def test_directed_density_by_hand(directed_recip):
+    # 4 arcs / (4*3) = 1/3; components counted weakly: 1
+    assert net.density(directed_recip) == pytest.approx(1 / 3)
+    assert net.components(directed_recip) == 1
+
+
+def test_brokerage_top_breaks_ties_by_label(path4):
+    top = net.brokerage_top(path4, k=3)
+    # b and c tie at 2/3 -> label order; then a and d tie at 0 -> a
+    assert list(top["node"]) == ["b", "c", "a"]
+    assert list(top.columns) == ["node", "betweenness"]
+
+
+# ------------------------------------------------------------------ agreement with networkx
+@pytest.mark.parametrize("G", random_graphs())
+def test_agrees_with_networkx(G):
+    assert net.density(G) == pytest.approx(nx.density(G))
+    assert net.components(G) == (nx.number_weakly_connected_components(G) if G.is_directed()
+                                 else nx.number_connected_components(G))
+    ref = nx.betweenness_centrality(G)
+    assert net.betweenness(G).to_dict() == pytest.approx(ref)
+    if not G.is_directed():
+        assert net.clustering(G) == pytest.approx(nx.average_clustering(G))
+    else:
+        assert net.clustering(G) == pytest.approx(nx.average_clustering(nx.Graph(G.to_undirected())))
+
+
+# ------------------------------------------------------------------ E-I index
+def test_ei_two_pairs_by_hand(two_pairs):
+    # E = 1, I = 2 -> (1 - 2)/3 = -1/3 (swapping E and I would give +1/3); share 1/3
+    assert net.ei_index(two_pairs, "grp") == pytest.approx(-1 / 3)
+    assert net.boundary_share(two_pairs, "grp") == pytest.approx(1 / 3)
+    mapping = {v: d["grp"] for v, d in two_pairs.nodes(data=True)}
+    assert net.ei_index(two_pairs, mapping) == pytest.approx(-1 / 3)
+
+
+def test_ei_counts_reciprocated_arcs_once(directed_recip):
+    # correct: E=1, I=2 -> -1/3. Counting arcs (no dedup) gives E=2, I=2 -> 0.
+    assert net.ei_index(directed_recip, "grp") == pytest.approx(-1 / 3)
+    assert net.boundary_share(directed_recip, "grp") == pytest.approx(1 / 3)
+
+
+def test_local_partition_policies(location_graph):
+    G = location_graph
+    excl = net.local_partition(G)
+    assert excl == {"l1": "local", "l2": "local", "n1": "non-local"}  # b dropped
+    assert set(G) - set(excl) == {"b"}
+    # exclude: l1-l2 (I), l2-n1 (E) -> 0
+    assert net.ei_index(G, excl) == pytest.approx(0.0)
+    # b local: I = l1-l2, b-l1, b-l2 = 3, E = 1 -> -1/2
+    assert net.ei_index(G, net.local_partition(G, both="local")) == pytest.approx(-0.5)
+    # b non-local: E = l2-n1, b-l1, b-l2 = 3, I = 1 -> +1/2
+    assert net.ei_index(G, net.local_partition(G, both="nonlocal")) == pytest.approx(0.5)
+
+
+def test_expected_ei_random_by_hand():
+    # 2+2: E_max = 4, I_max = 1+1 = 2 -> 2/6 = 1/3
+    assert net.expected_ei_random({"A": 2, "B": 2}) == pytest.approx(1 / 3)
+    # 5+5: 25 vs 20 -> 5/45 = 1/9;  1+3: 3 vs 3 -> 0
+    assert net.expected_ei_random({"A": 5, "B": 5}) == pytest.approx(1 / 9)
+    assert net.expected_ei_random({"A": 1, "B": 3}) == pytest.approx(0.0)
+    # 1+1+1: E_max = 3, I_max = 0 -> 1
+    assert net.expected_ei_random({"A": 1, "B": 1, "C": 1}) == pytest.approx(1.0)
+
+
+# ------------------------------------------------------------------ permutation test
+def test_permutation_deterministic(two_pairs):
+    r1 = net.ei_permutation_test(two_pairs, "grp", n_perm=500, seed=7)
+    r2 = net.ei_permutation_test(two_pairs, "grp", n_perm=500, seed=7)
+    r3 = net.ei_permutation_test(two_pairs, "grp", n_perm=500, seed=8)
+    assert np.array_equal(r1["null"], r2["null"])
+    assert {k: v for k, v in r1.items() if k != "null"} == {k: v for k, v in r2.items() if k != "null"}
+    assert not np.array_equal(r1["null"], r3["null"])
+    assert r1["seed"] == 7 and r1["n_perm"] == 500 and len(r1["null"]) == 500
+
+
+def test_permutation_segregated_two_cliques(two_cliques):
+    G, groups = two_cliques
+    r = net.ei_permutation_test(G, groups, n_perm=2000, seed=1)
+    assert r["observed"] == -1.0
+    # only 2 of C(12,6) = 924 labellings are as segregated: p ~ 2/924 + 1/2001 ~ 0.003
+    assert 0 < r["p_value"] < 0.01
+    # exact null mean = expected_ei_random({6, 6}) = (36 - 30)/66 = 1/11
+    assert r["expected_mean"] == pytest.approx(1 / 11, abs=0.02)
+    assert r["ci_low"] <= r["expected_mean"] <= r["ci_high"]
+
+
+@pytest.mark.parametrize("G", random_graphs()[:2])
+def test_permutation_pvalue_formula_and_null_mean(G):
+    groups = {v: ("x" if v % 3 else "y") for v in G}  # sizes 10 and 5
+    r = net.ei_permutation_test(G, groups, n_perm=2000, seed=3)
+    null, mean, obs = r["null"], r["expected_mean"], r["observed"]
+    k = np.sum(np.abs(null - mean) >= np.abs(obs - mean) - 1e-12)
+    assert r["p_value"] == pytest.approx((1 + k) / 2001)  # two-sided, +1 correction
+    assert 0 < r["p_value"] <= 1
+    assert r["observed"] == pytest.approx(net.ei_index(G, groups))
+    assert mean == pytest.approx(net.expected_ei_random({"x": 10, "y": 5}), abs=0.02)
+    assert r["ci_low"] == pytest.approx(np.percentile(null, 2.5))
+
+
+def test_permutation_is_fast():
+    G = nx.gnp_random_graph(27, 0.2, seed=5, directed=True)
+    groups = {v: "L" if v < 15 else "NL" for v in G}
+    t = time.perf_counter()
+    net.ei_permutation_test(G, groups, n_perm=2000, seed=0)
+    assert time.perf_counter() - t < 1.0
+
+
+# ------------------------------------------------------------------ malformed input
+def test_missing_attribute_names_node_and_attr(two_pairs):
+    del two_pairs.nodes["b2"]["grp"]
+    with pytest.raises(ValueError, match=r"'b2'.*'grp'"):
+        net.ei_index(two_pairs, "grp")
+    with pytest.raises(ValueError, match=r"'b2'.*'grp'"):
+        net.local_partition(two_pairs, attr="grp", local=("A",), nonlocal_=("B",))
+
+
+def test_one_group_only_and_other_errors(two_pairs, location_graph):
+    with pytest.raises(ValueError, match="at least 2 groups"):
+        net.ei_index(two_pairs, {v: "same" for v in two_pairs})
+    with pytest.raises(ValueError, match="at least 2 groups"):
+        net.expected_ei_random({"A": 3})
+    with pytest.raises(ValueError, match="not in the graph"):
+        net.ei_index(two_pairs, {"zz": "A", "a1": "B"})
+    with pytest.raises(ValueError, match="no ties"):
+        net.ei_index(two_pairs, {"a1": "A", "b2": "B"})
+    with pytest.raises(ValueError, match="empty"):
+        net.density(nx.Graph())
+    with pytest.raises(ValueError, match="at least 3 nodes"):
+        net.degree_centralisation(nx.path_graph(2))
+    with pytest.raises(ValueError, match=r"'b'.*'Location'.*'B'"):
+        net.local_partition(location_graph, both_values=())
+    with pytest.raises(ValueError, match="both must be"):
+        net.local_partition(location_graph, both="maybe")
+
+
+# ------------------------------------------------------------------ tables
+def test_summary_table(tri_pendant, directed_recip):
+    groups = {"tp": {"a": 1, "b": 1, "c": 2, "d": 2}, "dr": "grp"}
+    t = net.summary_table({"tp": tri_pendant, "dr": directed_recip}, groups)
+    assert list(t.columns) == ["network", "nodes", "ties", "density", "centralisation", "clustering",
+                               "components", "excluded", "ei_index", "boundary_share"]
+    tp = t.set_index("network").loc["tp"]
+    # hand values above, rounded to 3 decimals; tp ties: a-b, c-d internal; b-c, a-c external -> EI 0
+    assert (tp["density"], tp["clustering"], tp["centralisation"]) == (0.667, 0.583, 0.667)
+    assert (tp["ei_index"], tp["boundary_share"]) == (0.0, 0.5)
+    dr = t.set_index("network").loc["dr"]
+    assert (dr["ties"], dr["density"], dr["ei_index"]) == (3, 0.333, -0.333)  # 4 arcs, 3 ties
+    with pytest.raises(ValueError, match="no entry"):
+        net.summary_table({"tp": tri_pendant}, {})
+
+
+def test_layout_and_tables(tri_pendant, directed_recip):
+    pos = net.layout(tri_pendant, seed=3)
+    assert list(pos.columns) == ["node", "x", "y"] and list(pos["node"]) == ["a", "b", "c", "d"]
+    pd.testing.assert_frame_equal(pos, net.layout(tri_pendant, seed=3))
+    assert not pos.equals(net.layout(tri_pendant, seed=4))
+    assert np.allclose(pos[["x", "y"]] * 1e4, np.round(pos[["x", "y"]] * 1e4))  # 4 decimals
+
+    e = net.edge_table(tri_pendant, pos)
+    assert list(e.columns) == ["source", "target", "x", "y", "x2", "y2"] and len(e) == 4
+    row = e[(e.source == "c") & (e.target == "d")].iloc[0]
+    p = pos.set_index("node")
+    assert (row.x, row.y, row.x2, row.y2) == (p.x["c"], p.y["c"], p.x["d"], p.y["d"])
+
+    n = net.node_table(directed_recip, net.layout(directed_recip), attrs=("grp",))
+    assert list(n.columns) == ["node", "x", "y", "degree", "grp"]
+    assert dict(zip(n.node, n.degree)) == {"a1": 1, "a2": 2, "b1": 2, "b2": 1}  # partners, not arcs
+    with pytest.raises(ValueError, match=r"'a1'.*'size'"):
+        net.node_table(directed_recip, net.layout(directed_recip), attrs=("size",))
