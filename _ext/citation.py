@@ -46,7 +46,7 @@ def chapter_citation(cff: dict, pagename: str, title: str) -> tuple[str, str, st
     authors = author_names(cff)
     doi = cff.get("doi")
     plain = (
-        f"{'; '.join(a.replace(', ', ', ', 1) for a in authors)} ({year}). "
+        f"{'; '.join(authors)} ({year}). "
         f"{title}. In: {cff['title']}, version {cff['version']}. {url}"
         + (f". https://doi.org/{doi}" if doi else "")
     )
@@ -63,6 +63,23 @@ def chapter_citation(cff: dict, pagename: str, title: str) -> tuple[str, str, st
     body = ",\n".join(f"  {k} = {{{v}}}" for k, v in fields)
     bib = f"@incollection{{{bibtex_key(pagename, cff)},\n{body}\n}}"
     return url, plain, bib
+
+
+def book_citation(cff: dict) -> tuple[str, str, str]:
+    """Return (url, plain text, BibTeX @book) for the whole book."""
+    url = cff["url"].rstrip("/") + "/"
+    year = str(cff["date-released"])[:4]
+    authors = author_names(cff)
+    doi = cff.get("doi")
+    plain = f"{'; '.join(authors)} ({year}). {cff['title']}, version {cff['version']}. {url}" + (
+        f". https://doi.org/{doi}" if doi else "")
+    fields = [("author", " and ".join("{" + a + "}" if "," not in a else a for a in authors)),
+              ("title", "{" + cff["title"] + "}"), ("year", year), ("edition", cff["version"]), ("url", url)]
+    if doi:
+        fields.append(("doi", doi))
+    body = ",\n".join(f"  {k} = {{{v}}}" for k, v in fields)
+    key = f"clusters_compendium_{cff['version'].replace('.', '_')}"
+    return url, plain, f"@book{{{key},\n{body}\n}}"
 
 
 def _block(cff: dict, pagename: str, title: str) -> str:

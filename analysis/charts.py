@@ -52,3 +52,222 @@ def finish(chart: alt.TopLevelMixin, title: str, description: str, subtitle: str
         raise ValueError("every chart needs a text alternative of at least a sentence")
     t = alt.Title(title, subtitle=subtitle) if subtitle else alt.Title(title)
     return chart.properties(title=t, description=description)
+
+
+# --- shared builders -------------------------------------------------------
+
+def network_chart(nodes: pd.DataFrame, edges: pd.DataFrame, *, title: str, description: str,
+                  color: str | None = None, color_title: str | None = None, size: str = "degree",
+                  tooltip=("node", "degree"), edge_opacity: float = 0.35, width: int = 420,
+                  height: int = 360, subtitle: str | None = None, color_domain=None) -> alt.LayerChart:
+    """Draw a network from tidy tables (``analysis.networks.node_table``/``edge_table``).
+
+    Edges are rule marks from (x, y) to (x2, y2); nodes are circles coloured by a
+    categorical column and sized by degree. Axes are hidden: positions carry no units.
+    """
+    axis = alt.Axis(title=None, labels=False, ticks=False, domain=False, grid=False)
+    base_x = alt.X("x:Q", axis=axis, scale=alt.Scale(zero=False, nice=False, padding=18))
+    base_y = alt.Y("y:Q", axis=axis, scale=alt.Scale(zero=False, nice=False, padding=18))
+    rules = alt.Chart(edges).mark_rule(color="#888", opacity=edge_opacity).encode(
+        x=base_x, y=base_y, x2="x2:Q", y2="y2:Q")
+    enc = {"x": base_x, "y": base_y, "size": alt.Size(f"{size}:Q", title="Degree (partners)", scale=alt.Scale(range=[40, 420])),
+           "tooltip": [alt.Tooltip(t) for t in tooltip]}
+    if color:
+        scale = alt.Scale(domain=list(color_domain), range=OKABE_ITO[: len(color_domain)]) if color_domain else alt.Undefined
+        enc["color"] = alt.Color(f"{color}:N", title=color_title or color, scale=scale)
+    points = alt.Chart(nodes).mark_circle(opacity=0.95, stroke="#222", strokeWidth=0.6).encode(**enc)
+    chart = alt.layer(rules, points).properties(width=width, height=height)
+    return finish(chart, title, description, subtitle)
+
+
+def interval_chart(df: pd.DataFrame, *, category: str, estimate: str, low: str, high: str,
+                   title: str, description: str, x_title: str, category_title: str | None = None,
+                   reference: float | None = None, color: str | None = None, subtitle: str | None = None,
+                   tooltip=None, width: int = WIDTH, sort=None) -> alt.LayerChart:
+    """Point estimates with intervals, one row per category (optionally a reference line)."""
+    y = alt.Y(f"{category}:N", title=category_title or category, sort=sort if sort is not None else None)
+    tips = tooltip or [category, estimate, low, high]
+    bars = alt.Chart(df).mark_rule(strokeWidth=2.5, color="#555").encode(
+        y=y, x=alt.X(f"{low}:Q", title=x_title), x2=f"{high}:Q", tooltip=tips)
+    point_enc = {"y": y, "x": f"{estimate}:Q", "tooltip": tips}
+    if color:
+        point_enc["color"] = alt.Color(f"{color}:N")
+    points = alt.Chart(df).mark_point(filled=True, size=90, color=OKABE_ITO[0]).encode(**point_enc)
+    layers = [bars, points]
+    if reference is not None:
+        layers.insert(0, alt.Chart(pd.DataFrame({"ref": [reference]})).mark_rule(
+            strokeDash=[4, 4], color="#999").encode(x="ref:Q"))
+    chart = alt.layer(*layers).properties(width=width, height=alt.Step(28))
+    return finish(chart, title, description, subtitle)
+
+
+def heatmap(df: pd.DataFrame, *, row: str, col: str, value: str, order: list, title: str,
+            description: str, value_title: str, row_title: str, col_title: str,
+            scheme: str = "blues", domain=None, subtitle: str | None = None, size: int = 420) -> alt.LayerChart:
+    """A matrix as a heatmap (long table: row, col, value) in a given category order."""
+    scale = alt.Scale(scheme=scheme, domain=list(domain)) if domain else alt.Scale(scheme=scheme)
+    base = alt.Chart(df).encode(
+        x=alt.X(f"{col}:N", sort=order, title=col_title, axis=alt.Axis(labelAngle=-45)),
+        y=alt.Y(f"{row}:N", sort=order, title=row_title))
+    rect = base.mark_rect().encode(color=alt.Color(f"{value}:Q", title=value_title, scale=scale),
+                                   tooltip=[row, col, alt.Tooltip(f"{value}:Q", format=".3f")])
+    chart = rect.properties(width=size, height=size)
+    return finish(chart, title, description, subtitle)
+
+
+def null_distribution_chart(null, observed: float, *, title: str, description: str, x_title: str,
+                            bins: int = 30, subtitle: str | None = None) -> alt.LayerChart:
+    """Histogram of a permutation null distribution with the observed value marked."""
+    import numpy as np
+
+    counts, edges = np.histogram(np.asarray(null, dtype=float), bins=bins)
+    hist = pd.DataFrame({"start": edges[:-1].round(4), "end": edges[1:].round(4), "count": counts})
+    bars = alt.Chart(hist).mark_rect(color=OKABE_ITO[5], opacity=0.85).encode(
+        x=alt.X("start:Q", title=x_title), x2="end:Q", y=alt.Y("count:Q", title="Permutations"),
+        tooltip=["start", "end", "count"])
+    obs = alt.Chart(pd.DataFrame({"observed": [round(float(observed), 4)]})).mark_rule(
+        color=OKABE_ITO[3], strokeWidth=3).encode(x="observed:Q", tooltip=["observed"])
+    chart = alt.layer(bars, obs).properties(width=WIDTH, height=220)
+    return finish(chart, title, description, subtitle)
+
+
+def provenance_table_style(df: pd.DataFrame) -> pd.DataFrame:
+    """Replace status codes by the words readers see next to every published figure."""
+    out = df.copy()
+    if "status" in out:
+        out["status"] = out["status"].map({"read-in-source": "read in source", "second-hand": "second-hand"}).fillna(out["status"])
+    return out
+
+
+def survey_samples_chart(surveys: pd.DataFrame, *, title: str, description: str,
+                         subtitle: str | None = None) -> alt.LayerChart:
+    """Firms surveyed per survey: bars where a sample size was published, a label where not."""
+    df = surveys.assign(
+        n=surveys["n_firms"].astype("Float64"),
+        label=[("no survey identified" if pd.isna(st) else "not published") if pd.isna(v) else f"{int(v)} firms"
+               for v, st in zip(surveys["n_firms"], surveys["status"])],
+        status=surveys["status"].fillna("gap (no source)").map(
+            {"read-in-source": "read in source", "second-hand": "second-hand"}).fillna("gap (no source)"),
+    )[["survey_id", "cluster", "n", "label", "status", "source_key"]].astype(object)
+    df = df.where(df.notna(), None)
+    y = alt.Y("survey_id:N", title="Survey", sort=list(df["survey_id"]))
+    tips = ["survey_id", "cluster", "label", "status", "source_key"]
+    bars = alt.Chart(df).mark_bar(color=OKABE_ITO[0]).encode(
+        y=y, x=alt.X("n:Q", title="Firms surveyed (published sample size)"), tooltip=tips)
+    text = alt.Chart(df).mark_text(align="left", dx=4, color="#222").encode(
+        y=y, x=alt.X("n:Q"), text="label:N", tooltip=tips)
+    missing = alt.Chart(df[df["n"].isna()]).mark_text(align="left", dx=4, color="#555", fontStyle="italic").encode(
+        y=y, x=alt.datum(0), text="label:N", tooltip=tips)
+    chart = alt.layer(bars, text, missing).properties(width=WIDTH - 120, height=alt.Step(26))
+    return finish(chart, title, description, subtitle)
+
+
+# --- builders: clusters (chapter-specific builders go above this line) ---
+
+def ei_interval_chart(df: pd.DataFrame, *, title: str, description: str, network: str = "network",
+                      group: str = "policy", observed: str = "ei_index", low: str = "ci_low",
+                      high: str = "ci_high", expected: str = "expected_random",
+                      x_title: str = "E–I index (−1 all ties within groups, +1 all between)",
+                      network_title: str = "Network", group_title: str = "Policy for 'both'",
+                      group_order=None, tooltip=None, subtitle: str | None = None,
+                      width: int = WIDTH) -> alt.LayerChart:
+    """Observed E–I against its permutation null, one row per network, one offset row per group.
+
+    For each (network, group): a thick translucent bar from ``low`` to ``high`` (the 95%
+    permutation interval of the null), a black tick at ``expected`` (E–I under random mixing)
+    and a filled point at ``observed``; groups (e.g. policies for "both" nodes) are offset
+    vertically and coloured. A dashed line marks E–I = 0. Rows with a missing ``observed``
+    should be dropped by the caller (and named in the caption).
+    """
+    order = list(group_order) if group_order is not None else sorted(df[group].unique())
+    colour = alt.Color(f"{group}:N", title=group_title,
+                       scale=alt.Scale(domain=order, range=OKABE_ITO[: len(order)]))
+    y = alt.Y(f"{network}:N", title=network_title, sort=list(dict.fromkeys(df[network])))
+    off = alt.YOffset(f"{group}:N", sort=order, scale=alt.Scale(domain=order, paddingOuter=0.3))
+    tips = tooltip or [network, group, observed, low, high, expected]
+    zero = alt.Chart(pd.DataFrame({"zero": [0.0]})).mark_rule(strokeDash=[4, 4], color="#999").encode(x="zero:Q")
+    bars = alt.Chart(df).mark_rule(strokeWidth=9, opacity=0.35).encode(
+        y=y, yOffset=off, x=alt.X(f"{low}:Q", title=x_title, scale=alt.Scale(domain=[-1, 1])),
+        x2=f"{high}:Q", color=colour, tooltip=tips)
+    ticks = alt.Chart(df).mark_tick(color="#000", thickness=2, size=12).encode(
+        y=y, yOffset=off, x=f"{expected}:Q", tooltip=tips)
+    points = alt.Chart(df).mark_point(filled=True, size=80, opacity=1, stroke="#222", strokeWidth=0.6).encode(
+        y=y, yOffset=off, x=f"{observed}:Q", color=colour,
+        shape=alt.Shape(f"{group}:N", title=group_title, scale=alt.Scale(domain=order)), tooltip=tips)
+    chart = alt.layer(zero, bars, ticks, points).properties(width=width, height=alt.Step(22 * len(order)))
+    return finish(chart, title, description, subtitle)
+
+
+def network_small_multiples(panels, *, title: str, description: str, color: str,
+                            color_domain, color_title: str | None = None, tooltip=("node", "degree"),
+                            columns: int = 4, panel_size: int = 190,
+                            subtitle: str | None = None) -> alt.ConcatChart:
+    """Several networks side by side: ``panels`` maps a panel name to ``(nodes, edges)`` tables.
+
+    Each panel is a :func:`network_chart` (titled with its name); colour and size scales are
+    shared, so a colour and a dot size mean the same in every panel.
+    """
+    charts = [network_chart(nodes, edges, title=name, description=f"Network drawing of {name}: {description}",
+                            color=color, color_title=color_title, color_domain=color_domain,
+                            tooltip=tooltip, width=panel_size, height=panel_size)
+              for name, (nodes, edges) in panels.items()]
+    chart = alt.concat(*charts, columns=columns).resolve_scale(color="shared", size="shared")
+    return finish(chart, title, description, subtitle)
+
+
+# --- builders: networking (chapter-specific builders go above this line) ---
+
+def multiplex_chart(nodes: pd.DataFrame, edges: pd.DataFrame, *, layer: str, layer_order, title: str,
+                    description: str, layer_title: str = "Tie layer", size: str | None = None,
+                    size_title: str | None = None, label: str = "node", tooltip=None,
+                    width: int = WIDTH, height: int = 420, subtitle: str | None = None) -> alt.LayerChart:
+    """Two tie layers on one seeded layout: each edge coloured, dashed and weighted by its layer.
+
+    ``edges`` (``networks.edge_table`` of ``embeddedness.multiplex_graph``) carries a ``layer`` column
+    whose values are ``layer_order`` (e.g. "business only", "marriage only", "both"); the last
+    value is drawn black and thickest, the second dashed, so the layers stay distinct without colour.
+    Nodes are labelled with ``label`` and optionally sized by ``size``. Axes are hidden.
+    """
+    order = list(layer_order)
+    if len(order) != 3:
+        raise ValueError("layer_order needs three values: first only, second only, both")
+    axis = alt.Axis(title=None, labels=False, ticks=False, domain=False, grid=False)
+    x = alt.X("x:Q", axis=axis, scale=alt.Scale(zero=False, nice=False, padding=28))
+    y = alt.Y("y:Q", axis=axis, scale=alt.Scale(zero=False, nice=False, padding=28))
+    rules = alt.Chart(edges).mark_rule(opacity=0.9).encode(
+        x=x, y=y, x2="x2:Q", y2="y2:Q",
+        color=alt.Color(f"{layer}:N", title=layer_title,
+                        scale=alt.Scale(domain=order, range=[OKABE_ITO[1], OKABE_ITO[0], OKABE_ITO[7]])),
+        strokeDash=alt.StrokeDash(f"{layer}:N", title=layer_title,
+                                  scale=alt.Scale(domain=order, range=[[1, 0], [6, 3], [1, 0]])),
+        strokeWidth=alt.StrokeWidth(f"{layer}:N", title=layer_title,
+                                    scale=alt.Scale(domain=order, range=[2, 2, 4])),
+        tooltip=["source", "target", layer])
+    tips = tooltip or [label] + ([size] if size else [])
+    enc = {"x": x, "y": y, "tooltip": tips}
+    if size:
+        enc["size"] = alt.Size(f"{size}:Q", title=size_title or size, scale=alt.Scale(range=[40, 500]))
+    points = alt.Chart(nodes).mark_circle(color="#bbbbbb", opacity=1, stroke="#222", strokeWidth=0.8).encode(**enc)
+    text = alt.Chart(nodes).mark_text(dy=-13, fontSize=11, color="#111").encode(x=x, y=y, text=f"{label}:N")
+    chart = alt.layer(rules, points, text).properties(width=width, height=height)
+    return finish(chart, title, description, subtitle)
+
+
+# --- builders: embeddedness (chapter-specific builders go above this line) ---
+
+def labelled_network_chart(nodes: pd.DataFrame, edges: pd.DataFrame, *, title: str, description: str,
+                           label: str = "node", **kwargs) -> alt.LayerChart:
+    """``network_chart`` with each node's name written above it (for small networks).
+
+    Same arguments as ``network_chart`` plus ``label``, the node-table column to write.
+    """
+    chart = network_chart(nodes, edges, title=title, description=description, **kwargs)
+    axis = alt.Axis(title=None, labels=False, ticks=False, domain=False, grid=False)
+    text = alt.Chart(nodes).mark_text(dy=-14, fontSize=11, color="#222").encode(
+        x=alt.X("x:Q", axis=axis), y=alt.Y("y:Q", axis=axis), text=f"{label}:N")
+    out = chart.copy(deep=True)
+    out.layer = [*chart.layer, text]
+    return out
+
+
+# --- builders: mobility (chapter-specific builders go above this line) ---

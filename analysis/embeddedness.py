@@ -234,3 +234,147 @@ def round_result(d: dict, decimals: int = 3) -> dict:
     """Copy of a result dict with float values rounded (arrays such as ``null`` left untouched)."""
     return {k: round(float(v), decimals) if isinstance(v, (float, np.floating)) else v
             for k, v in d.items()}
+
+
+# --- multiplex view and summaries used by the embeddedness chapter -------------------------------
+
+def multiplex_graph(G1, G2, names=("business", "marriage")) -> nx.Graph:
+    """Union of two tie layers on the same nodes, each tie tagged with the layer(s) it belongs to.
+
+    Edge attribute ``layer`` is ``"<names[0]> only"``, ``"<names[1]> only"`` or ``"both"``
+    (undirected simple view, self-loops dropped). Nodes keep G1's attributes; nodes are added in
+    deterministic order, so a seeded layout of the union places both layers identically.
+    """
+    nodes = _check_same_nodes(G1, G2)
+    if len(names) != 2 or names[0] == names[1]:
+        raise ValueError(f"names must be two different layer names, got {names!r}")
+    E1, E2 = _edges(G1), _edges(G2)
+    H = nx.Graph()
+    H.add_nodes_from((v, dict(G1.nodes[v])) for v in nodes)
+    rank = {v: k for k, v in enumerate(nodes)}
+    for e in sorted(E1 | E2, key=lambda e: sorted(rank[v] for v in e)):
+        u, v = sorted(e, key=rank.get)
+        tag = "both" if e in E1 and e in E2 else (f"{names[0]} only" if e in E1 else f"{names[1]} only")
+        H.add_edge(u, v, layer=tag)
+    return H
+
+
+def overlap_summary(G_econ, G_social) -> dict:
+    """Counts and overlap statistics of an economic and a social tie layer on the same nodes.
+
+    Keys: n (nodes), pairs = n(n-1)/2, ties_econ, ties_social, shared (|E_econ ∩ E_social|),
+    union, jaccard, p_econ (baseline P(econ tie)), p_econ_given_social, lift =
+    P(econ | social) / P(econ), p_social, p_social_given_econ. Lift > 1 means economic ties are
+    more likely between socially tied pairs than between pairs at random (Uzzi 1997).
+    """
+    nodes = _check_same_nodes(G_econ, G_social)
+    n = len(nodes)
+    if n < 2:
+        raise ValueError(f"overlap needs at least 2 nodes, got {n}")
+    E_econ, E_social = _edges(G_econ), _edges(G_social)
+    if not E_econ or not E_social:
+        raise ValueError("overlap summary needs ties in both layers")
+    shared, union = len(E_econ & E_social), len(E_econ | E_social)
+    pairs = n * (n - 1) // 2
+    p_econ, p_social = len(E_econ) / pairs, len(E_social) / pairs
+    p_e_s, p_s_e = shared / len(E_social), shared / len(E_econ)
+    return {"n": n, "pairs": pairs, "ties_econ": len(E_econ), "ties_social": len(E_social),
+            "shared": shared, "union": union, "jaccard": shared / union,
+            "p_econ": p_econ, "p_econ_given_social": p_e_s, "lift": p_e_s / p_econ,
+            "p_social": p_social, "p_social_given_econ": p_s_e}
+
+
+def _two_groups(df, value, group, a, b, extra=()):
+    for col in (value, group, *extra):
+        if col not in df.columns:
+            raise ValueError(f"column {col!r} not in data frame (columns: {list(df.columns)})")
+    sub = df[df[group].isin([a, b])]
+    for name in (a, b):
+        if not (sub[group] == name).any():
+            present = sorted(map(str, df[group].unique()))
+            raise ValueError(f"group {name!r} is empty (groups present: {present})")
+    if sub[value].isna().any():
+        raise ValueError(f"column {value!r} has missing values in groups {a!r}/{b!r}")
+    return sub
+
+
+def stratified_group_difference_test(df, value: str = "local_degree_z", group: str = "group",
+                                     strata: str = "network", a="B", b="L", n_perm: int = 5000,
+                                     seed: int = DEFAULT_SEED) -> dict:
+    """Permutation test of mean(value | a) - mean(value | b) with labels shuffled WITHIN strata.
+
+    The statistic is the pooled difference of means, as in :func:`group_difference_test`, but
+    the null keeps each stratum's (network's) number of a and b nodes fixed, so a difference that
+    only reflects which networks the a nodes sit in (denser or sparser ones) is not counted as
+    evidence. Strata holding one group only contribute their values unchanged. One-sided a > b:
+    p = (1 + #{null >= diff}) / (n_perm + 1). Rows of other groups are dropped.
+    ``n_strata_mixed`` counts the strata that hold both groups (the only ones that permute).
+    """
+    if n_perm < 1:
+        raise ValueError(f"n_perm must be >= 1, got {n_perm}")
+    sub = _two_groups(df, value, group, a, b, extra=(strata,))
+    is_a = (sub[group] == a).to_numpy()
+    x = sub[value].to_numpy(dtype=float)
+    s = sub[strata].to_numpy()
+    n_a, n_b = int(is_a.sum()), int((~is_a).sum())
+    diff = float(x[is_a].mean() - x[~is_a].mean())
+    rng = np.random.default_rng(seed)
+    L = np.tile(is_a, (n_perm, 1))
+    mixed = 0
+    for key in _ordered(set(s)):
+        idx = np.flatnonzero(s == key)
+        if 0 < is_a[idx].sum() < len(idx):
+            mixed += 1
+            L[:, idx] = rng.permuted(L[:, idx], axis=1)
+    sum_a = L @ x
+    null = sum_a / n_a - (x.sum() - sum_a) / n_b
+    return {"mean_a": float(x[is_a].mean()), "mean_b": float(x[~is_a].mean()), "diff": diff,
+            "null": null, "expected_mean": float(null.mean()),
+            "p_value": (1 + int((null >= diff - _TOL).sum())) / (n_perm + 1),
+            "ci_low": float(np.percentile(null, 2.5)), "ci_high": float(np.percentile(null, 97.5)),
+            "n_a": n_a, "n_b": n_b, "n_strata_mixed": mixed, "n_perm": n_perm, "seed": seed}
+
+
+def per_stratum_tests(df, value: str = "local_degree_z", group: str = "group",
+                      strata: str = "network", a="B", b="L", n_perm: int = 5000,
+                      seed: int = DEFAULT_SEED) -> pd.DataFrame:
+    """:func:`group_difference_test` within each stratum that holds both groups a and b.
+
+    One row per such stratum (in sorted order): strata column, n_a, n_b, mean_a, mean_b, diff,
+    p_value (one-sided a > b). Strata lacking either group are left out. Same seed in each stratum.
+    """
+    if strata not in df.columns:
+        raise ValueError(f"column {strata!r} not in data frame (columns: {list(df.columns)})")
+    rows = []
+    for key in _ordered(df[strata].unique()):
+        part = df[df[strata] == key]
+        if not ((part[group] == a).any() and (part[group] == b).any()):
+            continue
+        r = group_difference_test(part, value=value, group=group, a=a, b=b, n_perm=n_perm, seed=seed)
+        rows.append({strata: key, "n_a": r["n_a"], "n_b": r["n_b"], "mean_a": r["mean_a"],
+                     "mean_b": r["mean_b"], "diff": r["diff"], "p_value": r["p_value"]})
+    if not rows:
+        raise ValueError(f"no {strata!r} holds both groups {a!r} and {b!r}")
+    return pd.DataFrame(rows, columns=[strata, "n_a", "n_b", "mean_a", "mean_b", "diff", "p_value"])
+
+
+def bootstrap_intervals(df, value: str, by, n_boot: int = 2000, seed: int = DEFAULT_SEED,
+                        level: float = 0.95) -> pd.DataFrame:
+    """Mean of ``value`` with a percentile bootstrap interval (:func:`bootstrap_mean_ci`) per group.
+
+    ``by`` is a column name or a list of them. Returns the ``by`` columns, n, mean, low, high and
+    ``label`` ("<by values joined by ': '> (n = <n>)"), groups in sorted order; every group is
+    resampled with the same ``seed``.
+    """
+    by = [by] if isinstance(by, str) else list(by)
+    for col in (value, *by):
+        if col not in df.columns:
+            raise ValueError(f"column {col!r} not in data frame (columns: {list(df.columns)})")
+    rows = []
+    for key, part in df.groupby(by, sort=True):
+        key = key if isinstance(key, tuple) else (key,)
+        mean, low, high = bootstrap_mean_ci(part[value], n_boot=n_boot, seed=seed, level=level)
+        label = ": ".join(map(str, key)) + f" (n = {len(part)})"
+        rows.append({**dict(zip(by, key)), "n": len(part), "mean": mean, "low": low, "high": high,
+                     "label": label})
+    return pd.DataFrame(rows, columns=[*by, "n", "mean", "low", "high", "label"])

@@ -247,3 +247,143 @@ def round_frame(df: pd.DataFrame, decimals: int = 3) -> pd.DataFrame:
         if pd.api.types.is_float_dtype(out[c]):
             out[c] = out[c].round(decimals) + 0.0
     return out
+
+
+# ---------------------------------------------------------------- chapter helpers (tables, labels)
+
+#: Readable labels for the 12 industry codes of ``Ecdat::Males`` (1970s US census major groups).
+INDUSTRY_LABELS = {
+    "Agricultural": "Agriculture",
+    "Business_and_Repair_Service": "Business & repair services",
+    "Construction": "Construction",
+    "Entertainment": "Entertainment",
+    "Finance": "Finance",
+    "Manufacturing": "Manufacturing",
+    "Mining": "Mining",
+    "Personal_Service": "Personal services",
+    "Professional_and_Related Service": "Professional & related services",
+    "Public_Administration": "Public administration",
+    "Trade": "Trade",
+    "Transportation": "Transportation",
+}
+
+#: Goods-producing industries (the US statistical convention: agriculture, mining,
+#: construction, manufacturing); every other industry is service-providing.
+GOODS_PRODUCING = ("Agriculture", "Mining", "Construction", "Manufacturing")
+
+
+def relabel_industries(s) -> pd.Series:
+    """Map ``Ecdat::Males`` industry codes to :data:`INDUSTRY_LABELS`; missing stays missing.
+
+    Raises ValueError on a code not in the mapping (so no industry silently becomes NaN).
+    """
+    s = pd.Series(s)
+    unknown = sorted(set(s.dropna()) - set(INDUSTRY_LABELS))
+    if unknown:
+        raise ValueError(f"unknown industry code(s): {unknown}")
+    return s.map(INDUSTRY_LABELS)
+
+
+def broad_sector(labels) -> dict:
+    """Map each (relabelled) industry to "Goods-producing" or "Service-providing"."""
+    return {x: ("Goods-producing" if x in GOODS_PRODUCING else "Service-providing") for x in labels}
+
+
+def matrix_long(M: pd.DataFrame, value: str = "value", drop_diagonal: bool = False) -> pd.DataFrame:
+    """Square matrix -> long table (origin, destination, ``value``) in the matrix's row/column order.
+
+    ``drop_diagonal`` leaves out the cells i == j (e.g. stayers, so a heatmap shows movers only).
+    """
+    a = _square(M)
+    labels = list(M.index)
+    if list(M.columns) != labels:
+        raise ValueError("rows and columns must carry the same labels in the same order")
+    rows = [(labels[i], labels[j], a[i, j]) for i in range(len(labels)) for j in range(len(labels))
+            if not (drop_diagonal and i == j)]
+    return pd.DataFrame(rows, columns=["origin", "destination", value])
+
+
+def flow_table(counts: pd.DataFrame) -> pd.DataFrame:
+    """Off-diagonal flows as a long table with their size-based expectation and relatedness.
+
+    Columns: origin, destination, ``flow`` = F_ij, ``expected`` = F_i. F_.j / F_.. (diagonal
+    excluded from the margins, as in :func:`relatedness_ratio`), ``rr`` = flow/expected and
+    ``sr`` = (rr - 1)/(rr + 1). Sorted by flow (descending), ties by origin then destination in
+    the matrix order. Neffke & Henning (2013).
+    """
+    F = _square(counts).copy()
+    np.fill_diagonal(F, 0.0)
+    tot = F.sum()
+    if tot == 0:
+        raise ValueError("no off-diagonal flows: expected flows undefined")
+    expected = np.outer(F.sum(axis=1), F.sum(axis=0)) / tot
+    labels = list(counts.index)
+    rank = {v: k for k, v in enumerate(labels)}
+    rows = []
+    for i, a in enumerate(labels):
+        for j, b in enumerate(counts.columns):
+            if i == j:
+                continue
+            e = expected[i, j]
+            rr = F[i, j] / e if e > 0 else np.nan
+            rows.append((a, b, int(F[i, j]), e, rr, (rr - 1) / (rr + 1)))
+    out = pd.DataFrame(rows, columns=["origin", "destination", "flow", "expected", "rr", "sr"])
+    out["_o"], out["_d"] = out["origin"].map(rank), out["destination"].map(rank)
+    out = out.sort_values(["flow", "_o", "_d"], ascending=[False, True, True], kind="mergesort")
+    return out.drop(columns=["_o", "_d"]).reset_index(drop=True)
+
+
+def relatedness_graph(SR: pd.DataFrame, counts: pd.DataFrame | None = None, threshold: float = 0.0,
+                      groups: dict | None = None) -> nx.Graph:
+    """Undirected skill-relatedness network: every state a node, an edge where the symmetric
+    relatedness (SR_ij + SR_ji)/2 > ``threshold`` (see :func:`relatedness_edges`).
+
+    Edge attributes: ``sr`` (rounded to 4 decimals) and, if ``counts`` is given, ``flow`` =
+    n_ij + n_ji (job switches in both directions). Node attributes: ``group`` from ``groups``
+    (a mapping state -> label, which must cover every state) if given. Nodes in SR's order.
+    """
+    labels = list(SR.index)
+    if counts is not None and (list(counts.index) != labels or list(counts.columns) != labels):
+        raise ValueError("counts must have the same states, in the same order, as SR")
+    if groups is not None:
+        missing = [v for v in labels if v not in groups]
+        if missing:
+            raise ValueError(f"groups lacks state(s): {missing}")
+    G = nx.Graph()
+    for v in labels:
+        G.add_node(v, **({"group": groups[v]} if groups is not None else {}))
+    for r in relatedness_edges(SR, threshold).itertuples(index=False):
+        attrs = {"sr": round(float(r.sr), 4) + 0.0}
+        if counts is not None:
+            attrs["flow"] = int(counts.loc[r.source, r.target] + counts.loc[r.target, r.source])
+        G.add_edge(r.source, r.target, **attrs)
+    return G
+
+
+def spinoff_evidence(surveys: pd.DataFrame, facts: pd.DataFrame) -> pd.DataFrame:
+    """The published spin-off evidence, one row per item, with its provenance kept visible.
+
+    Göteborg: the sample size of Lindholm Dahlstrand's survey (row ``GOT`` of ``surveys``), which
+    found almost all firms to be spin-offs but gives no percentage. Cambridge: the second-hand
+    share of spin-offs (row ``HL-02`` of ``programme_facts``), flagged with its unverified
+    definition and denominator. Columns: cluster, published_item, value, unit, status, source_key,
+    location, caveat. Raises ValueError if either row is missing. Values are copied, never computed.
+    """
+    got = surveys.loc[surveys["survey_id"] == "GOT"]
+    hl = facts.loc[facts["row_id"] == "HL-02"]
+    if len(got) != 1 or len(hl) != 1:
+        raise ValueError("need exactly one surveys row 'GOT' and one programme_facts row 'HL-02'")
+    g, h = got.iloc[0], hl.iloc[0]
+    status_words = {"read-in-source": "read in source", "second-hand": "second-hand"}
+    rows = [
+        {"cluster": g["cluster"], "published_item": "Technology-based SMEs surveyed: " + g["survey"],
+         "value": float(g["n_firms"]), "unit": "firms", "status": status_words.get(g["status"], g["status"]),
+         "source_key": g["source_key"], "location": g["location"],
+         "caveat": "The paper reports that almost all were spin-offs from a local firm or university "
+                   "but gives no percentage."},
+        {"cluster": "Cambridge", "published_item": h["fact"], "value": float(h["value"]),
+         "unit": h["unit"],
+         "status": status_words.get(h["status"], h["status"]) + ", definition and denominator unverified",
+         "source_key": h["source_key"], "location": h["location"], "caveat": h["note"]},
+    ]
+    return pd.DataFrame(rows)

@@ -17,7 +17,8 @@ __all__ = [
     "undirected", "density", "degree_centralisation", "clustering", "components",
     "betweenness", "brokerage_top", "local_partition", "ei_index", "boundary_share",
     "ei_permutation_test", "expected_ei_random", "summary_table", "layout",
-    "edge_table", "node_table",
+    "edge_table", "node_table", "LOCATION_WORDS", "readable_name", "drawing_tables",
+    "location_ei_table", "broker_table",
 ]
 
 
@@ -330,3 +331,115 @@ def node_table(G, pos_df: pd.DataFrame, attrs=()) -> pd.DataFrame:
     rows = [{"node": v, "x": pos[v][0], "y": pos[v][1], "degree": H.degree(v),
              **{a: _node_attr(G, v, a) for a in attrs}} for v in H]
     return pd.DataFrame(rows, columns=["node", "x", "y", "degree", *attrs])
+
+
+# ---------------------------------------------------------------- chapter helpers
+#: Drabek's location codes in words (the chart legends and tables use these).
+LOCATION_WORDS = {"L": "local", "NL": "non-local", "B": "both"}
+
+_VERDICTS = ("more internal than chance", "within chance range", "more external than chance")
+
+
+def readable_name(node) -> str:
+    """Display label for an R-style node id: ``"Lewis.County.Sheriff.s.Department"`` ->
+    ``"Lewis County Sheriff's Department"``.
+
+    R's ``make.names`` turned spaces and punctuation into dots; this turns a lone ``s`` between
+    dots back into a possessive and every run of dots into one space. Only for display: the
+    original id stays the node key (punctuation such as brackets cannot be recovered).
+    """
+    import re
+
+    text = re.sub(r"(?<=[A-Za-z])\.s(?=\.|$)", "'s", str(node))
+    return re.sub(r"\s+", " ", text.replace(".", " ")).strip()
+
+
+def drawing_tables(G, seed: int = 0, attrs=(), location_attr: str | None = None):
+    """Node and edge tables for ``charts.network_chart``: ``(nodes, edges)``.
+
+    Positions from :func:`layout` (seeded, rounded); edges are the ties of the undirected
+    simple version (one line per tie, as counted by the E-I index). ``nodes`` has columns
+    node, x, y, degree, label (:func:`readable_name`), the requested ``attrs`` and, when
+    ``location_attr`` is given, ``location`` = that attribute in words (:data:`LOCATION_WORDS`).
+    """
+    pos = layout(G, seed=seed)
+    H = undirected(G)
+    nodes = node_table(G, pos, attrs=attrs)
+    nodes.insert(4, "label", [readable_name(v) for v in nodes["node"]])
+    if location_attr is not None:
+        codes = [_node_attr(G, v, location_attr) for v in nodes["node"]]
+        unknown = sorted({c for c in codes if c not in LOCATION_WORDS}, key=str)
+        if unknown:
+            raise ValueError(f"unexpected {location_attr!r} values {unknown!r}; "
+                             f"expected {sorted(LOCATION_WORDS)}")
+        nodes["location"] = [LOCATION_WORDS[c] for c in codes]
+    return nodes, edge_table(H, pos)
+
+
+def location_ei_table(graphs: Mapping, attr: str = "Location", both: str = "exclude",
+                      n_perm: int = 2000, seed: int = 0) -> pd.DataFrame:
+    """E-I index of the local / non-local partition for each network, with its permutation test.
+
+    One row per network: network, policy (the ``both`` policy of :func:`local_partition`),
+    n_local, n_nonlocal, n_excluded (nodes left out by the policy), ties, external, internal
+    (undirected ties among retained nodes), ei_index, boundary_share, expected_random
+    (:func:`expected_ei_random` for the retained group sizes), null_mean, ci_low, ci_high,
+    p_value (:func:`ei_permutation_test`, run with the same ``seed`` for every network), and
+    verdict: "more internal than chance" if the observed E-I lies below the 95% permutation
+    interval, "more external than chance" if above, "within chance range" otherwise.
+    A network with only one group among retained nodes (or no ties among them) gets NaN
+    measures and verdict "undefined" with the reason in ``note``. Floats rounded to 3
+    decimals, p_value to 4, so notebook outputs carry no float noise.
+    """
+    rows = []
+    for name, G in graphs.items():
+        part = local_partition(G, attr=attr, both=both)
+        H = undirected(G).subgraph(part)
+        n_loc = sum(g == "local" for g in part.values())
+        row = {"network": name, "policy": both, "n_local": n_loc,
+               "n_nonlocal": len(part) - n_loc, "n_excluded": G.number_of_nodes() - len(part),
+               "ties": H.number_of_edges(), "external": np.nan, "internal": np.nan,
+               "ei_index": np.nan, "boundary_share": np.nan, "expected_random": np.nan,
+               "null_mean": np.nan, "ci_low": np.nan, "ci_high": np.nan, "p_value": np.nan,
+               "verdict": "undefined", "note": ""}
+        if n_loc == 0 or n_loc == len(part):
+            only = "local" if n_loc else "non-local"
+            row["note"] = f"all retained organisations are {only}: E-I undefined"
+        elif H.number_of_edges() == 0:
+            row["note"] = "no ties among retained organisations: E-I undefined"
+        else:
+            test = ei_permutation_test(G, part, n_perm=n_perm, seed=seed)
+            share = boundary_share(G, part)
+            ext = sum(part[u] != part[v] for u, v in H.edges())
+            verdict = (_VERDICTS[0] if test["observed"] < test["ci_low"] else
+                       _VERDICTS[2] if test["observed"] > test["ci_high"] else _VERDICTS[1])
+            row.update(external=ext, internal=row["ties"] - ext, ei_index=test["observed"],
+                       boundary_share=share,
+                       expected_random=expected_ei_random({"local": n_loc,
+                                                           "non-local": len(part) - n_loc}),
+                       null_mean=test["expected_mean"], ci_low=test["ci_low"],
+                       ci_high=test["ci_high"], p_value=round(test["p_value"], 4),
+                       verdict=verdict)
+        rows.append(row)
+    out = pd.DataFrame(rows)
+    out[["external", "internal"]] = out[["external", "internal"]].astype("Int64")
+    floats = ["ei_index", "boundary_share", "expected_random", "null_mean", "ci_low", "ci_high"]
+    out[floats] = out[floats].round(3)
+    return out
+
+
+def broker_table(graphs: Mapping, k: int = 1, attrs=()) -> pd.DataFrame:
+    """The top-k brokers of each network: network, rank, node, label, betweenness (+ attrs).
+
+    Betweenness is normalised and computed on the undirected simple version of each graph
+    (a contact counts whichever side reported it), ranked by :func:`brokerage_top`; rounded
+    to 3 decimals. ``label`` is :func:`readable_name`.
+    """
+    rows = []
+    for name, G in graphs.items():
+        top = brokerage_top(undirected(G), k=k)
+        for rank, r in enumerate(top.itertuples(index=False), start=1):
+            rows.append({"network": name, "rank": rank, "node": r.node,
+                         "label": readable_name(r.node), "betweenness": round(r.betweenness, 3),
+                         **{a: _node_attr(G, r.node, a) for a in attrs}})
+    return pd.DataFrame(rows, columns=["network", "rank", "node", "label", "betweenness", *attrs])

@@ -6,6 +6,7 @@ A table is returned only when the whole file passes: nothing is half-loaded.
 """
 from __future__ import annotations
 
+import csv
 import hashlib
 import io
 import re
@@ -61,10 +62,12 @@ def _cast(col: pd.Series, ftype: str, label: str, name: str) -> pd.Series:
             r = int(bad.idxmax())
             raise DataValidationError(label, f"'{col[r]}' is not a valid {ftype}", name, r + 1)
         if ftype == "integer":
-            frac = present & (num % 1 != 0)
+            # Frictionless integers are written without a decimal point or exponent ("50", not "50.0").
+            frac = present & ~col.str.fullmatch(r"[+-]?\d+").fillna(False)
             if frac.any():
                 r = int(frac.idxmax())
-                raise DataValidationError(label, f"'{col[r]}' is not a whole number", name, r + 1)
+                raise DataValidationError(
+                    label, f"'{col[r]}' is not a valid integer (digits only: no decimal point or exponent)", name, r + 1)
             return num.astype("Int64")
         return num.astype("Float64")
     if ftype == "boolean":
@@ -107,10 +110,31 @@ def _check_constraints(values: pd.Series, raw: pd.Series, field: dict, label: st
             raise DataValidationError(label, f"duplicate value '{raw[r]}' (must be unique)", name, r + 1)
 
 
+def _check_rows(text: str, label: str) -> None:
+    """Every data row has as many cells as the header, and none is blank.
+
+    As Frictionless does (missing-cell, extra-cell, blank-row). Without this, pandas raises its own
+    ParserError on a long row, silently pads a short one, skips a blank line (shifting the row
+    numbers of later errors), and turns the first column into the index when every row is one cell
+    too long.
+    """
+    reader = csv.reader(io.StringIO(text, newline=""))
+    header = next(reader, [])
+    for r, cells in enumerate(reader, start=1):
+        if not any(c.strip() for c in cells):
+            raise DataValidationError(label, "blank row", None, r)
+        if len(cells) < len(header):
+            raise DataValidationError(label, f"row has {len(cells)} cells, the header has {len(header)}",
+                                      header[len(cells)], r)
+        if len(cells) > len(header):
+            raise DataValidationError(label, f"row has {len(cells)} cells, the header has {len(header)}", None, r)
+
+
 def read_table(path: Path, label: str, schema: dict, expected_sha256: str | None) -> pd.DataFrame:
-    """Read a CSV and validate header, types, constraints and primary key."""
+    """Read a CSV and validate header, row shape, types, constraints and primary key."""
     text = read_text_checked(path, label, expected_sha256)
-    raw = pd.read_csv(io.StringIO(text), dtype=str, keep_default_na=False, na_filter=False)
+    _check_rows(text, label)
+    raw = pd.read_csv(io.StringIO(text), dtype=str, keep_default_na=False, na_filter=False, index_col=False)
     if raw.empty:
         raise DataValidationError(label, "file has a header but no data rows")
     fields = schema["fields"]

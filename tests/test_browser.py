@@ -50,18 +50,21 @@ def check_pages(root, page_paths):
         # A hung page becomes a failure, never a hung test run.
         context.set_default_timeout(30000)
         context.set_default_navigation_timeout(30000)
+        # One tab for all pages: closing a tab after search.html hangs the
+        # driver, and navigating on is what a reader does anyway.
+        page = context.new_page()
+        errors: list[str] = []
+        page.on("console", lambda m: errors.append(m.text) if m.type == "error" else None)
+        page.on("pageerror", lambda exc: errors.append(str(exc)))
+        page.on("requestfailed", lambda r: errors.append(f"request failed ({r.failure}): {r.url}"))
+        page.on("response", lambda r: errors.append(f"HTTP {r.status}: {r.url}") if r.status >= 400 else None)
         for path in page_paths:
             rel = path.relative_to(root).as_posix()
             if 'http-equiv="refresh"' in path.read_text(encoding="utf-8"):
                 continue  # the root index.html only redirects; test_site checks its target
-            page = context.new_page()
-            errors = []
-            page.on("console", lambda m, e=errors: e.append(m.text) if m.type == "error" else None)
-            page.on("pageerror", lambda exc, e=errors: e.append(str(exc)))
-            page.on("requestfailed", lambda r, e=errors: e.append(f"request failed: {r.url}"))
-            page.on("response", lambda r, e=errors: e.append(f"HTTP {r.status}: {r.url}") if r.status >= 400 else None)
+            errors.clear()
             try:
-                page.goto(f"{base}/{rel}", wait_until="load")
+                page.goto(f"{base}/{rel}", wait_until="networkidle")
                 n = page.locator("div[id^='altair-viz-']").count()
                 if n:
                     try:
@@ -71,13 +74,12 @@ def check_pages(root, page_paths):
                     except Exception:
                         rendered = page.locator("div[id^='altair-viz-'] svg.marks").count()
                         problems.append(f"{rel}: {rendered} of {n} charts rendered an SVG")
+                page.wait_for_timeout(200)  # late console errors from chart scripts
             except Exception as exc:  # noqa: BLE001 - any failure is a finding
                 problems.append(f"{rel}: {type(exc).__name__}: {exc}")
             problems.extend(f"{rel}: console: {e}" for e in errors)
-            page.close()
         problems.extend(f"request to a non-local host: {url}" for url in outside)
-        browser.close()
-    return problems
+    return problems  # the child exits hard; the parent kills the process group
 
 
 def run_check(root: Path, page_paths) -> list[str]:

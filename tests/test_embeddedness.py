@@ -209,3 +209,90 @@ def test_bad_input_errors():
         em.group_difference_test(scope_frame(), value="size")
     with pytest.raises(ValueError, match="at least one value"):
         em.bootstrap_mean_ci([])
+
+
+# ---- multiplex view, overlap summary, stratified and per-stratum tests, bootstrap table
+
+def test_multiplex_graph_tags_layers():
+    # E1 = {ab, bc, cd}, E2 = {ab, cd, ad}: both {ab, cd}; E1 only {bc}; E2 only {ad}
+    G1 = E1.copy()
+    nx.set_node_attributes(G1, {"a": 1, "b": 2, "c": 3, "d": 4}, "wealth")
+    H = em.multiplex_graph(G1, E2, names=("x", "y"))
+    tags = {frozenset(e): d["layer"] for *e, d in H.edges(data=True)}
+    assert tags == {frozenset("ab"): "both", frozenset("cd"): "both",
+                    frozenset("bc"): "x only", frozenset("ad"): "y only"}
+    assert list(H) == list("abcd") and H.nodes["c"]["wealth"] == 3
+    # reciprocated arcs and self-loops: a<->b once, d->d dropped
+    D = layer([("a", "b"), ("b", "a"), ("d", "d")], directed=True)
+    assert sorted(map(sorted, em.multiplex_graph(D, E2).edges())) == [["a", "b"], ["a", "d"], ["c", "d"]]
+    with pytest.raises(ValueError, match="two different layer names"):
+        em.multiplex_graph(E1, E2, names=("x", "x"))
+
+
+def test_overlap_summary_hand_case():
+    # 4 nodes -> 6 pairs; E1 3 ties, E2 3 ties, shared 2, union 4
+    s = em.overlap_summary(E1, E2)
+    assert (s["n"], s["pairs"], s["ties_econ"], s["ties_social"], s["shared"], s["union"]) == (4, 6, 3, 3, 2, 4)
+    assert s["jaccard"] == pytest.approx(0.5)
+    assert s["p_econ"] == pytest.approx(3 / 6) and s["p_social"] == pytest.approx(3 / 6)
+    assert s["p_econ_given_social"] == pytest.approx(2 / 3)
+    assert s["p_social_given_econ"] == pytest.approx(2 / 3)
+    assert s["lift"] == pytest.approx((2 / 3) / (3 / 6))   # 4/3
+    assert s["jaccard"] == em.jaccard_overlap(E1, E2)
+    with pytest.raises(ValueError, match="ties in both layers"):
+        em.overlap_summary(E1, layer([]))
+
+
+def simpson_frame():
+    # stratum s1 (sparse): B 1, 1; L 0, 0.   stratum s2 (dense): L 5, 5, 5, 5 only.   NL ignored.
+    # pooled: mean_B = 1, mean_L = (0 + 0 + 20)/6 = 10/3, diff = 1 - 10/3 = -7/3
+    return pd.DataFrame({"network": ["s1"] * 4 + ["s2"] * 4 + ["s1"],
+                         "group": ["B", "B", "L", "L", "L", "L", "L", "L", "NL"],
+                         "z": [1, 1, 0, 0, 5, 5, 5, 5, 99]})
+
+
+def test_stratified_test_hand_case():
+    res = em.stratified_group_difference_test(simpson_frame(), value="z", n_perm=3000, seed=4)
+    assert res["diff"] == pytest.approx(-7 / 3)
+    assert (res["mean_a"], res["n_a"], res["n_b"], res["n_strata_mixed"]) == (1.0, 2, 6, 1)
+    # only s1 permutes: B takes 2 of {1, 1, 0, 0} -> B sum 2 (1/6), 1 (4/6), 0 (1/6);
+    # total 22, so diff = sB/2 - (22 - sB)/6 is -7/3, -3 or -11/3; E[diff] = -3
+    assert set(np.round(res["null"], 9)) <= {round(-7 / 3, 9), -3.0, round(-11 / 3, 9)}
+    assert res["expected_mean"] == pytest.approx(-3, abs=0.05)
+    # observed is the maximum of the null -> p ~ 1/6; the unstratified test sees -7/3 as low
+    assert 0.13 < res["p_value"] < 0.21
+    naive = em.group_difference_test(simpson_frame(), value="z", n_perm=3000, seed=4)
+    assert naive["diff"] == pytest.approx(res["diff"]) and naive["p_value"] > 0.5
+    again = em.stratified_group_difference_test(simpson_frame(), value="z", n_perm=3000, seed=4)
+    np.testing.assert_array_equal(res["null"], again["null"])
+    with pytest.raises(ValueError, match="column 'place'"):
+        em.stratified_group_difference_test(simpson_frame(), value="z", strata="place")
+    with pytest.raises(ValueError, match="group 'X' is empty"):
+        em.stratified_group_difference_test(simpson_frame(), value="z", a="X")
+
+
+def test_per_stratum_tests():
+    df = pd.concat([simpson_frame(), scope_frame().assign(network="s3", z=scope_frame()["local_degree"])])
+    out = em.per_stratum_tests(df, value="z", n_perm=2000, seed=3)
+    # s2 has no B -> left out; s1: B mean 1, L mean 0; s3 as in test_group_difference_clear_case
+    assert list(out["network"]) == ["s1", "s3"]
+    assert list(out.columns) == ["network", "n_a", "n_b", "mean_a", "mean_b", "diff", "p_value"]
+    assert out.loc[0, ["n_a", "n_b", "mean_a", "mean_b", "diff"]].tolist() == [2, 2, 1.0, 0.0, 1.0]
+    assert out.loc[1, "diff"] == 6.5 and out.loc[1, "p_value"] < 0.01
+    with pytest.raises(ValueError, match="no 'network' holds both"):
+        em.per_stratum_tests(df[df["network"] == "s2"], value="z")
+
+
+def test_bootstrap_intervals_table():
+    out = em.bootstrap_intervals(simpson_frame(), value="z", by="group", seed=1)
+    assert list(out.columns) == ["group", "n", "mean", "low", "high", "label"]
+    assert list(out["group"]) == ["B", "L", "NL"] and list(out["n"]) == [2, 6, 1]
+    # B values are 1, 1 -> every resample mean is 1; NL single value 99
+    assert out.loc[0, ["mean", "low", "high"]].tolist() == [1.0, 1.0, 1.0]
+    assert out.loc[2, ["mean", "low", "high"]].tolist() == [99.0, 99.0, 99.0]
+    assert out.loc[1, "mean"] == pytest.approx(10 / 3) and out.loc[1, "label"] == "L (n = 6)"
+    assert (out.loc[1, "low"], out.loc[1, "high"]) == em.bootstrap_mean_ci([0, 0, 5, 5, 5, 5], seed=1)[1:]
+    two = em.bootstrap_intervals(simpson_frame(), value="z", by=["network", "group"], seed=1)
+    assert list(two["label"]) == ["s1: B (n = 2)", "s1: L (n = 2)", "s1: NL (n = 1)", "s2: L (n = 4)"]
+    with pytest.raises(ValueError, match="column 'size'"):
+        em.bootstrap_intervals(simpson_frame(), value="size", by="group")

@@ -169,3 +169,79 @@ def test_males_industry_mobility():
     assert P.shape == (12, 12)
     np.testing.assert_allclose(P.sum(axis=1), 1.0)
     assert 0 < mob.shorrocks_index(P) < 1
+
+
+# ---------------------------------------------------------------- chapter helpers
+def test_relabel_industries_and_broad_sector():
+    s = mob.relabel_industries(["Agricultural", "Professional_and_Related Service", None])
+    assert s.tolist()[:2] == ["Agriculture", "Professional & related services"] and pd.isna(s[2])
+    assert len(set(mob.INDUSTRY_LABELS.values())) == 12  # no two codes share a label
+    with pytest.raises(ValueError, match="Aerospace"):
+        mob.relabel_industries(["Trade", "Aerospace"])
+    assert mob.broad_sector(["Mining", "Trade"]) == {"Mining": "Goods-producing", "Trade": "Service-providing"}
+    assert set(mob.GOODS_PRODUCING) <= set(mob.INDUSTRY_LABELS.values())
+
+
+def test_matrix_long():
+    M = pd.DataFrame([[1, 2], [3, 4]], index=["a", "b"], columns=["a", "b"])
+    out = mob.matrix_long(M, "p")
+    assert out.values.tolist() == [["a", "a", 1], ["a", "b", 2], ["b", "a", 3], ["b", "b", 4]]
+    assert mob.matrix_long(M, drop_diagonal=True)["value"].tolist() == [2, 3]
+    with pytest.raises(ValueError, match="same labels"):
+        mob.matrix_long(M[["b", "a"]])
+
+
+def test_flow_table_hand_computed():
+    ft = mob.flow_table(F)  # hand values in the comment above F
+    assert len(ft) == 6 and ft["flow"].sum() == 18
+    top = ft.iloc[0]
+    assert (top["origin"], top["destination"], top["flow"]) == ("A", "B", 6)
+    assert top["expected"] == pytest.approx(64 / 18) and top["rr"] == pytest.approx(1.6875)
+    assert top["sr"] == pytest.approx(11 / 43)
+    # flow 2 ties ordered by origin then destination in matrix order: A->C, B->C, C->A, C->B
+    assert list(zip(ft["origin"], ft["destination"]))[2:] == [("A", "C"), ("B", "C"), ("C", "A"), ("C", "B")]
+    # off-diagonal expectations sum to F.. minus the (excluded) diagonal ones: 18 - (48+48+16)/18
+    np.testing.assert_allclose(ft["expected"].sum(), 18 - 112 / 18)
+    with pytest.raises(ValueError, match="no off-diagonal"):
+        mob.flow_table(pd.DataFrame(np.eye(2), index=list("xy"), columns=list("xy")))
+
+
+def test_relatedness_graph():
+    sr = mob.skill_relatedness(F)
+    G = mob.relatedness_graph(sr, F, groups={"A": "g1", "B": "g1", "C": "g2"})
+    assert list(G.nodes) == ["A", "B", "C"] and G.nodes["C"]["group"] == "g2"
+    assert G.edges["A", "B"]["sr"] == round(38 / 129, 4) and G.edges["A", "B"]["flow"] == 10
+    assert G.edges["A", "C"]["flow"] == 4
+    H = mob.relatedness_graph(sr, threshold=0.2)  # only A-B survives; C stays as an isolate
+    assert list(H.edges) == [("A", "B")] and "C" in H and "flow" not in H.edges["A", "B"]
+    with pytest.raises(ValueError, match="groups lacks"):
+        mob.relatedness_graph(sr, groups={"A": "g1"})
+    with pytest.raises(ValueError, match="same states"):
+        mob.relatedness_graph(sr, F.loc[["B", "A", "C"], ["B", "A", "C"]])
+
+
+def test_spinoff_evidence_copies_values_and_flags():
+    surveys = pd.DataFrame({"survey_id": ["GOT", "MUC"], "cluster": ["Göteborg", "Munich"],
+                            "survey": ["Survey X", "Survey Y"], "n_firms": [52, None],
+                            "status": ["read-in-source", "read-in-source"],
+                            "source_key": ["k1", "k2"], "location": ["p. 1", "abstract"]})
+    facts = pd.DataFrame({"row_id": ["HL-01", "HL-02"], "fact": ["n firms", "share spin-offs"],
+                          "value": [100.0, 88.0], "unit": ["firms", "percent"],
+                          "status": ["read-in-source", "second-hand"], "source_key": ["k3", "k4"],
+                          "location": ["abstract", "summary"], "note": ["", "unverified"]})
+    out = mob.spinoff_evidence(surveys, facts)
+    assert out["value"].tolist() == [52.0, 88.0] and out["cluster"].tolist() == ["Göteborg", "Cambridge"]
+    assert out.loc[0, "status"] == "read in source" and "no percentage" in out.loc[0, "caveat"]
+    assert out.loc[1, "status"].startswith("second-hand") and "unverified" in out.loc[1, "status"]
+    with pytest.raises(ValueError, match="HL-02"):
+        mob.spinoff_evidence(surveys, facts.iloc[:1])
+
+
+def test_labelled_network_chart():
+    from analysis import charts
+
+    nodes = pd.DataFrame({"node": ["A", "B"], "x": [0.0, 1.0], "y": [0.0, 1.0], "degree": [1, 1]})
+    edges = pd.DataFrame({"source": ["A"], "target": ["B"], "x": [0.0], "y": [0.0], "x2": [1.0], "y2": [1.0]})
+    spec = charts.labelled_network_chart(nodes, edges, title="T", description="A two-node test network.").to_dict()
+    assert len(spec["layer"]) == 3 and spec["layer"][2]["mark"]["type"] == "text"
+    assert spec["description"] == "A two-node test network." and spec["title"] == {"text": "T"}

@@ -272,3 +272,84 @@ def test_layout_and_tables(tri_pendant, directed_recip):
     assert dict(zip(n.node, n.degree)) == {"a1": 1, "a2": 2, "b1": 2, "b2": 1}  # partners, not arcs
     with pytest.raises(ValueError, match=r"'a1'.*'size'"):
         net.node_table(directed_recip, net.layout(directed_recip), attrs=("size",))
+
+
+# ------------------------------------------------------------------ chapter helpers
+def test_readable_name():
+    assert net.readable_name("Lewis.County.Sheriff.s.Department") == "Lewis County Sheriff's Department"
+    assert net.readable_name("US.Forest.Service..Vancouver.") == "US Forest Service Vancouver"
+    assert net.readable_name("Salvation.Army") == "Salvation Army"
+    # a lone "s" only after a letter becomes a possessive; words starting with s are untouched
+    assert net.readable_name("SAR.Dog.Association") == "SAR Dog Association"
+    assert net.readable_name("Texas.State.Parks") == "Texas State Parks"
+    assert net.readable_name("Medici") == "Medici"
+
+
+def test_drawing_tables(location_graph):
+    G = location_graph.to_directed()  # every tie as two arcs: drawn once
+    nodes, edges = net.drawing_tables(G, seed=2, attrs=("Location",), location_attr="Location")
+    assert list(nodes.columns) == ["node", "x", "y", "degree", "label", "Location", "location"]
+    assert dict(zip(nodes.node, nodes.location)) == {"b": "both", "l1": "local", "l2": "local",
+                                                    "n1": "non-local"}
+    assert len(edges) == 4  # 8 arcs, 4 ties
+    n2, e2 = net.drawing_tables(G, seed=2, attrs=("Location",), location_attr="Location")
+    pd.testing.assert_frame_equal(nodes, n2)
+    pd.testing.assert_frame_equal(edges, e2)
+    G.nodes["b"]["Location"] = "X"
+    with pytest.raises(ValueError, match="unexpected 'Location' values"):
+        net.drawing_tables(G, location_attr="Location")
+
+
+def test_location_ei_table_by_hand(location_graph):
+    all_local = nx.Graph([("a", "b")])
+    nx.set_node_attributes(all_local, "L", "Location")
+    no_ties = nx.Graph([("a", "b")])
+    no_ties.add_node("c")
+    nx.set_node_attributes(no_ties, {"a": "L", "b": "B", "c": "NL"}, "Location")
+    graphs = {"g": location_graph, "all_local": all_local, "no_ties": no_ties}
+    t = net.location_ei_table(graphs, n_perm=200, seed=4).set_index("network")
+    g = t.loc["g"]
+    # exclude b: l1-l2 internal, l2-n1 external -> E-I 0, share 1/2;
+    # sizes 2 + 1: E_max 2, I_max 1 -> expected 1/3 (rounded 0.333)
+    assert (g.n_local, g.n_nonlocal, g.n_excluded, g.ties) == (2, 1, 1, 2)
+    assert (g.external, g.internal, g.ei_index, g.boundary_share) == (1, 1, 0.0, 0.5)
+    assert g.expected_random == 0.333
+    assert g.ci_low <= g.null_mean <= g.ci_high and g.policy == "exclude"
+    assert g.verdict in ("within chance range", "more internal than chance", "more external than chance")
+    assert t.loc["all_local", "verdict"] == "undefined" and "all retained" in t.loc["all_local", "note"]
+    assert np.isnan(t.loc["all_local", "ei_index"])
+    # b excluded leaves a (local) and c (non-local) with no tie between them
+    assert t.loc["no_ties", "verdict"] == "undefined" and "no ties" in t.loc["no_ties", "note"]
+    # b as local: I = 3, E = 1 -> -0.5 (as in test_local_partition_policies)
+    loc = net.location_ei_table({"g": location_graph}, both="local", n_perm=200, seed=4).iloc[0]
+    assert (loc.policy, loc.n_excluded, loc.ei_index, loc.external, loc.internal) == ("local", 0, -0.5, 1, 3)
+    # deterministic given the seed
+    pd.testing.assert_frame_equal(
+        net.location_ei_table(graphs, n_perm=200, seed=4),
+        net.location_ei_table(graphs, n_perm=200, seed=4))
+
+
+def test_location_ei_table_verdict_segregated(two_cliques):
+    G, groups = two_cliques
+    nx.set_node_attributes(G, {v: ("L" if g == "x" else "NL") for v, g in groups.items()}, "Location")
+    r = net.location_ei_table({"seg": G}, n_perm=2000, seed=1).iloc[0]
+    # perfectly segregated: E-I = -1, far below the permutation interval
+    assert r.ei_index == -1.0 and r.verdict == "more internal than chance"
+    assert r.expected_random == round(1 / 11, 3) and r.p_value < 0.01
+    # a complete bipartite graph between the groups is all external
+    B = nx.complete_bipartite_graph(4, 4)
+    nx.set_node_attributes(B, {v: ("L" if v < 4 else "NL") for v in B}, "Location")
+    rb = net.location_ei_table({"bip": B}, n_perm=2000, seed=1).iloc[0]
+    assert rb.ei_index == 1.0 and rb.verdict == "more external than chance"
+
+
+def test_broker_table(path4, location_graph):
+    t = net.broker_table({"p": path4}, k=2)
+    assert list(t.columns) == ["network", "rank", "node", "label", "betweenness"]
+    assert list(t.node) == ["b", "c"] and list(t["rank"]) == [1, 2]  # tie broken by label
+    assert t.betweenness.tolist() == [0.667, 0.667]
+    # directed input: brokerage on the undirected version (a -> b <- c: b brokers a-c)
+    D = nx.DiGraph([("a", "b"), ("c", "b")])
+    nx.set_node_attributes(D, {"a": "L", "b": "B", "c": "NL"}, "Location")
+    d = net.broker_table({"d": D}, attrs=("Location",)).iloc[0]
+    assert (d.node, d.betweenness, d.Location) == ("b", 1.0, "B")

