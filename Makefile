@@ -6,13 +6,15 @@
 SHELL := /bin/bash
 .SHELLFLAGS := -eu -o pipefail -c
 PYTHON ?= python3
+# Test output appears as it happens (the browser check runs child processes).
+export PYTHONUNBUFFERED := 1
 VENV := .venv
 PY := $(VENV)/bin/python
 JB := $(VENV)/bin/jupyter-book
 STAMP := $(VENV)/.installed-$(shell sha256sum requirements.lock pyproject.toml | sha256sum | cut -c1-12)
 NOTEBOOKS := $(shell sed -n 's/^ *- file: \(.*\)/\1/p' _toc.yml | while read f; do [ -f "$$f.ipynb" ] && echo "$$f.ipynb"; done)
 
-.PHONY: book test env data refresh book-strict test-unit test-nbval test-site pdf bench lock clean system-deps
+.PHONY: datapackage book test env data refresh book-strict test-unit test-nbval test-site pdf bench lock clean system-deps
 
 ## environment: created from the lock file; re-created when the lock changes
 env: $(STAMP)
@@ -58,6 +60,10 @@ test: test-unit test-nbval book-strict test-site
 ## re-execute notebooks in place and store their outputs (after an intended change)
 refresh: env data
 	$(PY) scripts/refresh_notebooks.py $(NOTEBOOKS)
+
+## update the checksums in data/datapackage.json after an intended data change
+datapackage: env
+	$(PY) scripts/datapackage.py
 
 ## Debian packages the browser checks need (CI runs this as root)
 system-deps:

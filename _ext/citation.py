@@ -34,6 +34,13 @@ def author_names(cff: dict) -> list[str]:
     return names
 
 
+def tex_escape(text: str) -> str:
+    """Escape the characters that BibTeX/LaTeX would misread in a field value."""
+    for ch in ("\\", "&", "%", "$", "#", "_"):
+        text = text.replace(ch, "\\" + ch if ch != "\\" else "\\textbackslash{}")
+    return text
+
+
 def bibtex_key(pagename: str, cff: dict) -> str:
     slug = re.sub(r"[^a-z0-9]+", "_", pagename.split("/")[-1].lower()).strip("_")
     return f"clusters_compendium_{cff['version'].replace('.', '_')}_{slug}"
@@ -52,8 +59,8 @@ def chapter_citation(cff: dict, pagename: str, title: str) -> tuple[str, str, st
     )
     fields = [
         ("author", " and ".join("{" + a + "}" if "," not in a else a for a in authors)),
-        ("title", "{" + title + "}"),
-        ("booktitle", "{" + cff["title"] + "}"),
+        ("title", "{" + tex_escape(title) + "}"),
+        ("booktitle", "{" + tex_escape(cff["title"]) + "}"),
         ("year", year),
         ("edition", cff["version"]),
         ("url", url),
@@ -74,7 +81,7 @@ def book_citation(cff: dict) -> tuple[str, str, str]:
     plain = f"{'; '.join(authors)} ({year}). {cff['title']}, version {cff['version']}. {url}" + (
         f". https://doi.org/{doi}" if doi else "")
     fields = [("author", " and ".join("{" + a + "}" if "," not in a else a for a in authors)),
-              ("title", "{" + cff["title"] + "}"), ("year", year), ("edition", cff["version"]), ("url", url)]
+              ("title", "{" + tex_escape(cff["title"]) + "}"), ("year", year), ("edition", cff["version"]), ("url", url)]
     if doi:
         fields.append(("doi", doi))
     body = ",\n".join(f"  {k} = {{{v}}}" for k, v in fields)

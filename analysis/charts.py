@@ -162,6 +162,96 @@ def survey_samples_chart(surveys: pd.DataFrame, *, title: str, description: str,
     return finish(chart, title, description, subtitle)
 
 
+def _status_scale():
+    """Shape scale for provenance markers: words as domain, STATUS_SHAPES as range."""
+    words = {"read-in-source": "read in source", "second-hand": "second-hand"}
+    return alt.Scale(domain=[words[k] for k in STATUS_SHAPES], range=list(STATUS_SHAPES.values()))
+
+
+def cluster_map(topo: dict, points: pd.DataFrame, *, title: str, description: str,
+                subtitle: str | None = None, width: int = WIDTH, height: int = 500,
+                scale: float = 900, center=(6, 51), tooltip=None) -> alt.LayerChart:
+    """The clusters on European country boundaries: a Mercator view clipped to Europe.
+
+    ``topo`` is a TopoJSON topology with an object ``countries`` (``data.load("world_countries")``),
+    passed inline (no URL, no tile server). ``points`` has ``longitude``, ``latitude``, ``role``
+    (shape), ``label`` (drawn when non-empty) and ``label_pos`` ('right', 'left', 'above' or
+    'below'), as made by ``analysis.clusters.map_points``.
+    """
+    countries = alt.Data(values=dict(topo), format=alt.DataFormat(type="topojson", feature="countries"))
+    base = alt.Chart(countries).mark_geoshape(fill="#eeeeee", stroke="#9a9a9a", strokeWidth=0.6, clip=True)
+    tips = tooltip or ["cluster", "place", "geonameid", "role", "note", "teams", "survey_sample"]
+    roles = list(dict.fromkeys(points["role"]))
+    shapes = ["circle", "diamond", "square", "triangle-up"][: len(roles)]
+    dots = alt.Chart(points).mark_point(filled=True, size=70, color=OKABE_ITO[3], stroke="#222",
+                                        strokeWidth=0.7, opacity=1, clip=True).encode(
+        longitude="longitude:Q", latitude="latitude:Q",
+        shape=alt.Shape("role:N", title="Point", scale=alt.Scale(domain=roles, range=shapes)),
+        tooltip=[alt.Tooltip(t) for t in tips])
+    offsets = {"right": {"align": "left", "dx": 8, "dy": 0}, "left": {"align": "right", "dx": -8, "dy": 0},
+               "above": {"align": "center", "dx": 0, "dy": -11}, "below": {"align": "center", "dx": 0, "dy": 13}}
+    labelled = points[points["label"].fillna("") != ""]
+    layers = [base, dots]
+    for pos, kw in offsets.items():
+        sub = labelled[labelled["label_pos"] == pos]
+        if sub.empty:
+            continue
+        enc = {"longitude": "longitude:Q", "latitude": "latitude:Q", "text": "label:N"}
+        halo = alt.Chart(sub).mark_text(baseline="middle", fontSize=12, fontWeight="bold", stroke="white",
+                                        strokeWidth=3, strokeOpacity=0.9, **kw).encode(**enc)
+        text = alt.Chart(sub).mark_text(baseline="middle", fontSize=12, fontWeight="bold", color="#111", **kw).encode(**enc)
+        layers += [halo, text]
+    chart = alt.layer(*layers).project(type="mercator", scale=scale, center=list(center)).properties(
+        width=width, height=height)
+    return finish(chart, title, description, subtitle)
+
+
+def context_series_chart(counts: pd.DataFrame, *, title: str, description: str, subtitle: str | None = None,
+                         width: int = 520, panel_height: int = 170, x_domain=None,
+                         legend_limit: int = 520) -> alt.VConcatChart:
+    """Published counts over time, one panel per ``panel`` value; lines ONLY within a ``series_id``.
+
+    ``counts`` comes from ``analysis.clusters.context_counts``: ``year``, ``value``, ``series``
+    (geography — definition: the colour), ``series_id``, ``in_line`` (True where a line may join
+    the rows of one series), ``panel``, ``status_label`` (the provenance marker: shape, and filled
+    for 'read in source', hollow for 'second-hand'), plus the tooltip columns. Rows of different
+    series are never joined: one-off values are points only. Each panel has its own y scale and
+    colour legend; the x axis (year) and the status legend are shared.
+    """
+    tips = [alt.Tooltip("row_id:N", title="row"), alt.Tooltip("series:N", title="geography — definition"),
+            alt.Tooltip("period:N", title="period"), alt.Tooltip("value_text:N", title="published value"),
+            alt.Tooltip("qualifier:N", title="qualifier"), alt.Tooltip("status_label:N", title="status"),
+            alt.Tooltip("source_key:N", title="source"), alt.Tooltip("location:N", title="where in the source")]
+    years = counts["year"]
+    domain = list(x_domain) if x_domain else [int(years.min()) - 1, int(years.max()) + 1]
+    x = alt.X("year:Q", title="Year (as published; see the period in the tooltip)",
+              scale=alt.Scale(domain=domain, nice=False), axis=alt.Axis(format="d", tickMinStep=1))
+    panels = []
+    for panel, sub in counts.groupby("panel", sort=False):
+        sub = sub.copy()
+        for col in ("qualifier", "period", "location", "value_text", "source_key"):
+            sub[col] = sub[col].astype("string").fillna("")
+        unit = "jobs" if panel.endswith("Jobs and employees") else "firms"
+        y = alt.Y("value:Q", title=f"Count ({unit})", axis=alt.Axis(format=",d"), scale=alt.Scale(zero=True))
+        color = alt.Color("series:N", title="Geography — definition", sort=list(dict.fromkeys(sub["series"])),
+                          legend=alt.Legend(labelLimit=legend_limit, orient="bottom", direction="vertical"))
+        base = alt.Chart(sub)
+        lines = base.transform_filter(alt.datum.in_line).mark_line(strokeWidth=2).encode(
+            x=x, y=y, color=color, detail="series_id:N")
+        shape = alt.Shape("status_label:N", title="Status", scale=_status_scale(), legend=alt.Legend(
+            orient="top", direction="horizontal",
+            labelExpr="datum.label == 'read in source' ? 'read in source (filled)' : datum.label + ' (hollow)'"))
+        filled = base.transform_filter(alt.datum.status_label == "read in source").mark_point(
+            filled=True, size=90, opacity=1).encode(x=x, y=y, color=color, shape=shape, tooltip=tips)
+        hollow = base.transform_filter(alt.datum.status_label != "read in source").mark_point(
+            filled=False, size=90, strokeWidth=2, opacity=1).encode(x=x, y=y, color=color, shape=shape, tooltip=tips)
+        panels.append(alt.layer(lines, filled, hollow).properties(
+            width=width, height=panel_height, title=alt.Title(panel, fontSize=13)))
+    chart = alt.vconcat(*panels, spacing=28).resolve_scale(color="independent", y="independent", x="shared",
+                                                            shape="shared")
+    return finish(chart, title, description, subtitle)
+
+
 # --- builders: clusters (chapter-specific builders go above this line) ---
 
 def ei_interval_chart(df: pd.DataFrame, *, title: str, description: str, network: str = "network",

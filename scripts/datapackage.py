@@ -6,9 +6,11 @@ loaders refuse a file whose checksum differs, so a silent edit cannot reach the 
 """
 import hashlib
 import json
+import os
 from pathlib import Path
 
-ROOT = Path(__file__).resolve().parent.parent
+# DATAPACKAGE_ROOT lets tests refresh a copy of the project instead of this one.
+ROOT = Path(os.environ.get("DATAPACKAGE_ROOT") or Path(__file__).resolve().parent.parent)
 DP = ROOT / "data" / "datapackage.json"
 
 if __name__ == "__main__":

@@ -1,0 +1,304 @@
+"""The seven clusters: tidy tables for the orientation chapter (map, context series, ledger).
+
+Pure functions (no I/O, no plotting) on the tables that ``analysis.data.load`` returns:
+``cluster_places``, ``surveys``, ``context_series`` and ``claims``. Nothing here invents a
+number: every value passed on is a published value (or a GeoNames coordinate) copied from its
+row, together with the row's key, wording and status. The one computation, ``series_change``,
+works only *within* one published series (same ``series_id``: same geography, definition,
+variable and unit) and refuses to chain rows of different series.
+"""
+from __future__ import annotations
+
+import html
+
+import pandas as pd
+
+# Words that readers see for the status and evidence-kind codes of data/published/.
+STATUS_WORDS = {"read-in-source": "read in source", "second-hand": "second-hand"}
+EVIDENCE_WORDS = {
+    "published-figure": "published figure",
+    "qualitative-only": "qualitative only",
+    "open-data-analogue": "open-data analogue",
+}
+
+# Level variables of context_series (stocks of firms or of jobs at a date), by panel.
+# Flows and changes (net_jobs_added, net_change_*, firms_departed, ...) are not levels.
+FIRMS = "Firms, companies and establishments"
+JOBS = "Jobs and employees"
+LEVEL_VARIABLES = {
+    "ht_firms": FIRMS, "ntbf_count": FIRMS, "ht_establishments": FIRMS, "ht_companies": FIRMS,
+    "firms": FIRMS, "establishments": FIRMS, "ict_companies": FIRMS, "media_companies": FIRMS,
+    "ht_employment": JOBS, "ntbf_employment": JOBS, "ht_establishment_employment": JOBS,
+    "ht_employees": JOBS, "jobs": JOBS, "ict_employees": JOBS, "media_employees": JOBS,
+}
+
+# Teams per cluster: the project page names 11 teams in 8 countries but not who studied which
+# cluster, so the map says so instead of guessing.
+TEAMS_NOT_PUBLISHED = "not published (the project page lists 11 teams in 8 countries, not which studied which cluster)"
+
+# Where each cluster's label sits relative to its first point on the map (chart styling only).
+LABEL_POSITIONS = {
+    "Cambridge": "above", "Oxford": "left", "Munich": "right", "Grenoble": "left",
+    "Göteborg": "right", "Sophia-Antipolis": "right", "Randstad": "right",
+}
+
+
+def _require(df: pd.DataFrame, cols) -> None:
+    missing = [c for c in cols if c not in df.columns]
+    if missing:
+        raise ValueError(f"missing column(s): {', '.join(map(repr, missing))}")
+
+
+def _blank(v) -> bool:
+    return v is None or (not isinstance(v, str) and pd.isna(v)) or (isinstance(v, str) and not v.strip())
+
+
+def status_words(status) -> str:
+    """'read-in-source' -> 'read in source'; anything else unchanged ('' when missing)."""
+    return "" if _blank(status) else STATUS_WORDS.get(status, str(status))
+
+
+# ---- single published rows ------------------------------------------------------------------
+
+def row(df: pd.DataFrame, row_id: str) -> pd.Series:
+    """The one row whose ``row_id`` is given; KeyError if absent or not unique."""
+    _require(df, ["row_id"])
+    hit = df[df["row_id"] == row_id]
+    if len(hit) != 1:
+        raise KeyError(f"row_id {row_id!r} matches {len(hit)} rows (expected exactly 1)")
+    return hit.iloc[0]
+
+
+def row_value(df: pd.DataFrame, row_id: str) -> float:
+    """The published numeric ``value`` of a row, as a float; ValueError if the row has none."""
+    v = row(df, row_id)["value"]
+    if _blank(v):
+        raise ValueError(f"row {row_id} has no numeric value (see its value_text)")
+    return float(v)
+
+
+def row_text(df: pd.DataFrame, row_id: str) -> str:
+    """The published wording (``value_text``) of a row, e.g. 'around 1,200'."""
+    return str(row(df, row_id)["value_text"])
+
+
+# ---- map -------------------------------------------------------------------------------------
+
+def survey_samples(surveys: pd.DataFrame) -> pd.Series:
+    """One text per cluster saying which survey samples are known, e.g. '50 firms (CBR-CAM, read in source)'.
+
+    A survey without ``n_firms`` gives 'sample size not published (<survey_id>)'; a row without a
+    source (Grenoble) gives 'no survey identified'. Several surveys of one cluster are joined by '; '.
+    """
+    _require(surveys, ["survey_id", "cluster", "n_firms", "status", "source_key"])
+    parts: dict[str, list[str]] = {}
+    for _, r in surveys.iterrows():
+        if _blank(r["source_key"]):
+            text = "no survey identified"
+        elif _blank(r["n_firms"]):
+            text = f"sample size not published ({r['survey_id']})"
+        else:
+            text = f"{int(r['n_firms'])} firms ({r['survey_id']}, {status_words(r['status'])})"
+        parts.setdefault(r["cluster"], []).append(text)
+    return pd.Series({c: "; ".join(t) for c, t in parts.items()}, name="survey_sample")
+
+
+def map_points(places: pd.DataFrame, surveys: pd.DataFrame) -> pd.DataFrame:
+    """The map's points: one row per GeoNames place, with the tooltip texts and one label per cluster.
+
+    Columns added to ``places``: ``teams`` (always TEAMS_NOT_PUBLISHED), ``survey_sample`` (from
+    :func:`survey_samples`; 'no survey recorded' for a cluster absent from ``surveys``),
+    ``label`` (the cluster name on the first place listed for the cluster, '' on the others; the
+    Randstad's label says it is shown by its cities) and ``label_pos`` (from LABEL_POSITIONS,
+    'right' by default). Coordinates are passed on unchanged.
+    """
+    _require(places, ["cluster", "place", "geonameid", "latitude", "longitude", "role", "note"])
+    out = places.copy().reset_index(drop=True)
+    samples = survey_samples(surveys)
+    n_places = out.groupby("cluster", sort=False)["place"].transform("size")
+    first = ~out.duplicated("cluster")
+    out["teams"] = TEAMS_NOT_PUBLISHED
+    out["survey_sample"] = out["cluster"].map(samples).fillna("no survey recorded")
+    out["label"] = ""
+    for i in out.index[first]:
+        name = out.at[i, "cluster"]
+        if n_places[i] > 1 and out.at[i, "role"] == "Randstad city":
+            name = f"{name} ({n_places[i]} cities)"
+        out.at[i, "label"] = name
+    out["label_pos"] = out["cluster"].map(LABEL_POSITIONS).fillna("right")
+    out["note"] = out["note"].fillna("")
+    return out
+
+
+# ---- context series -------------------------------------------------------------------------
+
+def series_label(r) -> str:
+    """'<geography> — <definition>': what a colour stands for in the context-series charts."""
+    return f"{r['geography']} — {r['definition']}"
+
+
+def context_counts(series: pd.DataFrame, clusters=None, panel_by_cluster: bool = False) -> pd.DataFrame:
+    """Published *levels* (counts of firms or of jobs at a date) that can be placed on a year axis.
+
+    Keeps rows whose ``variable`` is in LEVEL_VARIABLES and that have both a ``year`` and a
+    ``value`` (optionally only for the given ``clusters``, in that order). Adds ``series``
+    (geography — definition), ``measure`` (FIRMS or JOBS), ``panel`` (the measure, or
+    '<cluster>: <measure>' when ``panel_by_cluster``), ``status_label`` (words) and ``in_line``
+    (True when the row's ``series_id`` has at least two rows here, so a line may join them).
+    Rows are ordered by cluster (as given, else as in the table), then firms before jobs, then
+    as in the table.
+    """
+    _require(series, ["row_id", "cluster", "year", "value", "variable", "series_id", "geography",
+                      "definition", "status"])
+    keep = series["variable"].isin(list(LEVEL_VARIABLES)) & series["year"].notna() & series["value"].notna()
+    out = series[keep].copy()
+    order = list(dict.fromkeys(out["cluster"]))
+    if clusters is not None:
+        order = list(clusters)
+        out = out[out["cluster"].isin(order)]
+    measures = list(dict.fromkeys(LEVEL_VARIABLES.values()))
+    out = out.assign(_c=out["cluster"].map({c: k for k, c in enumerate(order)}),
+                     _m=out["variable"].map(lambda v: measures.index(LEVEL_VARIABLES[v])))
+    out = out.sort_values(["_c", "_m"], kind="stable").drop(columns=["_c", "_m"])
+    out["series"] = out.apply(series_label, axis=1)
+    out["measure"] = out["variable"].map(LEVEL_VARIABLES)
+    out["panel"] = (out["cluster"] + ": " + out["measure"]) if panel_by_cluster else out["measure"]
+    out["status_label"] = out["status"].map(status_words)
+    sizes = out.groupby("series_id")["row_id"].transform("size")
+    out["in_line"] = out["series_id"].notna() & (sizes.fillna(0) >= 2)
+    out["year"] = out["year"].astype(int)
+    out["value"] = out["value"].astype(float)
+    return out.reset_index(drop=True)
+
+
+def undated_counts(series: pd.DataFrame) -> pd.DataFrame:
+    """Published levels that cannot go on a year axis (no ``year``), e.g. a 'mid-1980s' count."""
+    _require(series, ["variable", "year"])
+    out = series[series["variable"].isin(list(LEVEL_VARIABLES)) & series["year"].isna()]
+    return out.reset_index(drop=True)
+
+
+def chainable(series: pd.DataFrame, from_row: str, to_row: str) -> tuple[bool, str]:
+    """Whether two rows may be compared as a change: only inside one published series.
+
+    Returns (True, 'same series <id>') or (False, reason). Rows without a ``series_id`` (one-off
+    values) and rows of different series (another geography, definition, variable or unit, or
+    another counting method) are never chainable.
+    """
+    a, b = row(series, from_row), row(series, to_row)
+    if _blank(a["series_id"]) or _blank(b["series_id"]):
+        return False, "a one-off value (no series id): nothing to chain it with"
+    if a["series_id"] != b["series_id"]:
+        diffs = [f for f in ("geography", "definition", "variable", "unit") if a[f] != b[f]]
+        what = ", ".join(diffs) if diffs else "series"
+        return False, f"different series (different {what})"
+    return True, f"same series {a['series_id']}"
+
+
+def series_change(series: pd.DataFrame, from_row: str, to_row: str) -> dict:
+    """Change between two published values of ONE series: absolute and relative.
+
+    $\\Delta = v_2 - v_1$ and $r = v_2 / v_1 - 1$. Raises ValueError when the rows are not
+    chainable (see :func:`chainable`) or a value is missing.
+    """
+    ok, why = chainable(series, from_row, to_row)
+    if not ok:
+        raise ValueError(f"{from_row} -> {to_row}: {why}")
+    v1, v2 = row_value(series, from_row), row_value(series, to_row)
+    return {"from": from_row, "to": to_row, "change": v2 - v1, "relative_change": v2 / v1 - 1}
+
+
+def change_table(series: pd.DataFrame, pairs) -> pd.DataFrame:
+    """One row per attempted (from_row, to_row) pair: chainable or not, and the change if it is.
+
+    Columns: ``from``, ``to``, ``from_text``, ``to_text`` (published wording), ``chainable``,
+    ``reason``, ``change``, ``relative_change`` (missing when not chainable; relative change rounded
+    to 4 decimals).
+    """
+    rows = []
+    for a, b in pairs:
+        ok, why = chainable(series, a, b)
+        rec = {"from": a, "to": b, "from_text": row_text(series, a), "to_text": row_text(series, b),
+               "chainable": ok, "reason": why, "change": pd.NA, "relative_change": pd.NA}
+        if ok:
+            ch = series_change(series, a, b)
+            rec["change"] = ch["change"]
+            rec["relative_change"] = round(ch["relative_change"], 4)
+        rows.append(rec)
+    out = pd.DataFrame(rows)
+    out["change"] = out["change"].astype("Float64")
+    out["relative_change"] = out["relative_change"].astype("Float64")
+    return out
+
+
+def provenance_rows(counts: pd.DataFrame) -> pd.DataFrame:
+    """The rows behind a context chart, as readers see them (status in words), for a table."""
+    cols = ["row_id", "period", "geography", "definition", "value_text", "status_label", "source_key", "location"]
+    _require(counts, cols)
+    out = counts[cols].rename(columns={"row_id": "row", "value_text": "published value", "status_label": "status",
+                                       "source_key": "source", "location": "where in the source"})
+    return out.reset_index(drop=True)
+
+
+# ---- surveys ---------------------------------------------------------------------------------
+
+def survey_design_table(surveys: pd.DataFrame) -> pd.DataFrame:
+    """The survey designs in reader's words, with what is not known.
+
+    One row per survey: cluster, survey, fieldwork (with its status), firms (the published
+    count or 'not published'), sampling, mode and instrument ('not recorded' when missing),
+    source (key and location), status (in words) and the ``gaps`` column as 'what is not known'.
+    """
+    _require(surveys, ["survey_id", "cluster", "survey", "fieldwork", "fieldwork_status", "n_firms", "sampling",
+                       "mode", "instrument", "source_key", "location", "status", "gaps"])
+
+    def text(v, missing="not recorded"):
+        return missing if _blank(v) else str(v)
+
+    rows = []
+    for _, r in surveys.iterrows():
+        fieldwork = text(r["fieldwork"])
+        if not _blank(r["fieldwork"]) and not _blank(r["fieldwork_status"]):
+            fieldwork = f"{r['fieldwork']} ({status_words(r['fieldwork_status'])})"
+        source = "—" if _blank(r["source_key"]) else f"{r['source_key']} ({text(r['location'], 'location not recorded')})"
+        rows.append({
+            "id": r["survey_id"], "cluster": r["cluster"], "survey": r["survey"], "fieldwork": fieldwork,
+            "firms": "not published" if _blank(r["n_firms"]) else str(int(r["n_firms"])),
+            "sampling": text(r["sampling"]), "mode": text(r["mode"]), "instrument": text(r["instrument"]),
+            "source": source, "status": text(status_words(r["status"]), "—"), "what is not known": text(r["gaps"], "—"),
+        })
+    return pd.DataFrame(rows)
+
+
+# ---- claims ledger ---------------------------------------------------------------------------
+
+def claim_link(chapter: str, anchor: str) -> str:
+    """Relative link to the section of the book that examines a claim: '<chapter>.html#<anchor>'."""
+    return f"{chapter}.html#{anchor}"
+
+
+def claims_table_html(claims: pd.DataFrame) -> str:
+    """The claims ledger as an HTML table: finding, sources, evidence kind, and a link to its section.
+
+    All text is HTML-escaped; the only markup is the table, ``<code>`` around source keys and the
+    ``<a href="<chapter>.html#<anchor>">`` link (all chapters live in book/, so relative links work).
+    """
+    _require(claims, ["claim_id", "finding", "source_keys", "evidence_kind", "chapter", "anchor"])
+    esc = html.escape
+    head = ("<table class=\"claims-ledger\">\n<thead><tr><th>Ledger id</th><th>Finding</th><th>Sources</th>"
+            "<th>Evidence available</th><th>Examined in</th></tr></thead>\n<tbody>\n")
+    body = []
+    for _, r in claims.iterrows():
+        keys = [k.strip() for k in str(r["source_keys"]).split(";") if k.strip()]
+        sources = "<br>".join(f"<code>{esc(k)}</code>" for k in keys)
+        kind = esc(EVIDENCE_WORDS.get(r["evidence_kind"], str(r["evidence_kind"])))
+        href = esc(claim_link(r["chapter"], r["anchor"]), quote=True)
+        link = f"<a href=\"{href}\">{esc(r['chapter'])} § {esc(r['claim_id'])}</a>"
+        body.append(f"<tr><td>{esc(r['claim_id'])}</td><td>{esc(r['finding'])}</td><td>{sources}</td>"
+                    f"<td>{kind}</td><td>{link}</td></tr>")
+    return head + "\n".join(body) + "\n</tbody>\n</table>"
+
+
+def html_table(df: pd.DataFrame) -> str:
+    """A plain, deterministic HTML table (escaped, no index, no truncation of long text)."""
+    return df.to_html(index=False, escape=True, na_rep="—", border=0, classes="compendium-table")

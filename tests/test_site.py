@@ -1,0 +1,187 @@
+"""Checks on the built book (_build/html): structure, citations, claims, glossary, links, no CDN."""
+import re
+from pathlib import Path
+from urllib.parse import unquote, urlparse
+
+import pytest
+import yaml
+from bs4 import BeautifulSoup
+from pybtex.database import parse_string
+from pybtex.richtext import Text
+
+from analysis import data, paths
+from site_helpers import pages, require_build
+
+pytestmark = pytest.mark.site
+ROOT = paths.ROOT
+
+
+def toc_files() -> list[str]:
+    toc = yaml.safe_load((ROOT / "_toc.yml").read_text())
+    files = [toc["root"]]
+    for part in toc.get("parts", []):
+        files += [c["file"] for c in part["chapters"]]
+    files += [c["file"] for c in toc.get("chapters", [])]
+    return files
+
+
+def notebook_pages() -> list[str]:
+    return [f for f in toc_files() if (ROOT / f"{f}.ipynb").exists()]
+
+
+def soup(rel: str) -> BeautifulSoup:
+    return BeautifulSoup((require_build() / rel).read_text(encoding="utf-8"), "html.parser")
+
+
+def cff() -> dict:
+    return yaml.safe_load((ROOT / "CITATION.cff").read_text(encoding="utf-8"))
+
+
+def test_every_toc_entry_is_built_and_root_redirects():
+    root = require_build()
+    for f in toc_files():
+        assert (root / f"{f}.html").exists(), f"{f}.html missing from the build"
+    target = re.search(r'url=([^"]+)"', (root / "index.html").read_text())
+    assert target and (root / target.group(1)).exists(), "index.html does not redirect to a built page"
+
+
+CITABLE_SKIP = {"book/how-to-cite"}
+
+
+@pytest.mark.parametrize("page", [f for f in toc_files() if f not in CITABLE_SKIP])
+def test_citation_block_matches_page(page):
+    s = soup(f"{page}.html")
+    block = s.select_one("section.chapter-citation pre.chapter-citation-bibtex")
+    assert block is not None, f"{page}: no 'How to cite this chapter' block"
+    entries = parse_string(block.get_text(), "bibtex").entries
+    assert len(entries) == 1, f"{page}: citation block must hold exactly one BibTeX entry"
+    (entry,) = entries.values()
+    c = cff()
+    h1 = s.select_one("main h1, article h1").get_text(" ", strip=True).rstrip("#").strip()
+    assert entry.type == "incollection"
+    field = lambda k: Text.from_latex(entry.fields[k]).render_as("text")  # noqa: E731
+    assert field("title") == h1, f"{page}: title {entry.fields['title']!r} != page heading {h1!r}"
+    assert field("booktitle") == c["title"]
+    assert entry.fields["edition"] == str(c["version"])
+    assert entry.fields["year"] == str(c["date-released"])[:4]
+    assert entry.fields["url"] == f"{c['url'].rstrip('/')}/{page}.html"
+    if c.get("doi"):
+        assert entry.fields["doi"] == c["doi"]
+    names = [str(p) for p in entry.persons["author"]]
+    assert len(names) == len(c["authors"])
+    plain = s.select_one("section.chapter-citation p.chapter-citation-plain").get_text()
+    assert h1 in plain and str(c["version"]) in plain
+
+
+def test_edition_in_every_footer():
+    version = str(cff()["version"])
+    for p in pages():
+        text = p.read_text(encoding="utf-8")
+        if 'http-equiv="refresh"' in text.lower():
+            continue
+        assert f"Edition {version}" in text, f"{p.name}: footer does not name edition {version}"
+
+
+def test_footnote_citations_resolve():
+    # Replaces MyST's footnote check, which is silenced for footcite (see _config.yml).
+    for p in pages():
+        s = BeautifulSoup(p.read_text(encoding="utf-8"), "html.parser")
+        ids = {t.get("id") for t in s.find_all(id=True)}
+        for a in s.select("a.footnote-reference"):
+            target = a.get("href", "").lstrip("#")
+            assert target in ids, f"{p.name}: footnote reference to #{target} has no footnote"
+
+
+def test_every_claim_has_its_section_and_every_theme_cites_a_claim():
+    claims = data.load("claims")
+    for _, row in claims.iterrows():
+        s = soup(f"book/{row['chapter']}.html")
+        assert s.find(id=row["anchor"]) is not None, f"{row['claim_id']}: #{row['anchor']} not in book/{row['chapter']}.html"
+    for chapter in ("networking", "embeddedness", "mobility"):
+        text = soup(f"book/{chapter}.html").get_text()
+        assert re.search(r"\bCL-\d{2}\b", text), f"{chapter} cites no ledger id"
+
+
+def _internal_targets(s: BeautifulSoup, page: Path):
+    for a in s.find_all("a", href=True):
+        href = a["href"]
+        if urlparse(href).scheme or href.startswith(("mailto:", "javascript:")):
+            continue
+        yield href
+
+
+def test_internal_links_and_anchors_resolve():
+    root = require_build()
+    cache: dict[Path, set] = {}
+    problems = []
+    for p in pages():
+        s = BeautifulSoup(p.read_text(encoding="utf-8"), "html.parser")
+        cache[p] = {t.get("id") for t in s.find_all(id=True)}
+        for href in _internal_targets(s, p):
+            path, _, frag = href.partition("#")
+            target = (p.parent / unquote(path)).resolve() if path else p
+            if not target.exists():
+                problems.append(f"{p.relative_to(root)}: broken link {href}")
+                continue
+            if frag and target.suffix == ".html":
+                if target not in cache:
+                    cache[target] = {t.get("id") for t in BeautifulSoup(target.read_text(encoding="utf-8"), "html.parser").find_all(id=True)}
+                if unquote(frag) not in cache[target]:
+                    problems.append(f"{p.relative_to(root)}: missing anchor {href}")
+    assert not problems, "\n".join(problems)
+
+
+def test_every_glossary_term_is_used():
+    terms = {t.get("id") for t in soup("book/glossary.html").select("dl.glossary dt[id]")}
+    assert terms, "glossary has no terms"
+    used = set()
+    for p in pages():
+        if p.name == "glossary.html":
+            continue
+        for a in BeautifulSoup(p.read_text(encoding="utf-8"), "html.parser").select("a[href*='glossary.html#term-']"):
+            used.add(a["href"].split("#", 1)[1])
+    unused = sorted(terms - used)
+    assert not unused, f"glossary terms never used in the book: {unused}"
+
+
+FETCHING = re.compile(r"""(?:<script[^>]+src|<link[^>]+href|<img[^>]+src|<iframe[^>]+src|<source[^>]+src|"""
+                      r"""@import\s+url\(|url\(|fetch\(|importScripts\()\s*=?\s*["']?(https?:)?//""", re.I)
+CDN_HOSTS = re.compile(r"cdn\.jsdelivr\.net|unpkg\.com|cdnjs\.cloudflare\.com|code\.jquery\.com|"
+                       r"cdn\.plot\.ly|googleapis\.com|polyfill\.io", re.I)
+
+
+def scan_for_third_party(root: Path) -> list[str]:
+    problems = []
+    for f in sorted(root.rglob("*")):
+        if f.suffix not in {".html", ".js", ".css"} or "_sources" in f.parts:
+            continue
+        text = f.read_text(encoding="utf-8", errors="replace")
+        rel = f.relative_to(root)
+        for m in FETCHING.finditer(text):
+            snippet = text[m.start(): m.end() + 60].replace("\n", " ")
+            if "mathjax" in snippet.lower():
+                problems.append(f"{rel}: MathJax from a CDN: {snippet}")
+            else:
+                problems.append(f"{rel}: fetches from another host: {snippet}")
+        for m in CDN_HOSTS.finditer(text):
+            problems.append(f"{rel}: names a CDN: {text[max(0, m.start() - 40): m.end() + 20]!r}")
+    return problems
+
+
+def test_no_third_party_requests_in_built_site():
+    problems = scan_for_third_party(require_build())
+    assert not problems, "\n".join(problems[:40])
+
+
+@pytest.mark.parametrize("page", notebook_pages())
+def test_notebook_download_and_launch_links(page):
+    s = soup(f"{page}.html")
+    root = require_build()
+    hrefs = [a["href"] for a in s.find_all("a", href=True)]
+    dl = [h for h in hrefs if h.endswith(f"_sources/{page}.ipynb")]
+    assert dl, f"{page}: no .ipynb download link"
+    assert (root / "_sources" / f"{page}.ipynb").exists()
+    repo = yaml.safe_load((ROOT / "_config.yml").read_text())["repository"]
+    slug = urlparse(repo["url"]).path.strip("/")
+    assert any(h.startswith("https://mybinder.org/v2/gh/" + slug + "/" + repo["branch"]) and h.endswith(f"urlpath=tree/{page}.ipynb") for h in hrefs), f"{page}: no correct Binder link"
+    assert f"https://colab.research.google.com/github/{slug}/blob/{repo['branch']}/{page}.ipynb" in hrefs, f"{page}: no correct Colab link"
