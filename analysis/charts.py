@@ -223,7 +223,7 @@ def context_series_chart(counts: pd.DataFrame, *, title: str, description: str, 
             alt.Tooltip("qualifier:N", title="qualifier"), alt.Tooltip("status_label:N", title="status"),
             alt.Tooltip("source_key:N", title="source"), alt.Tooltip("location:N", title="where in the source")]
     years = counts["year"]
-    domain = list(x_domain) if x_domain else [int(years.min()) - 1, int(years.max()) + 1]
+    domain = list(x_domain) if x_domain else [int(years.min()) - 0.5, int(years.max()) + 0.5]
     x = alt.X("year:Q", title="Year (as published; see the period in the tooltip)",
               scale=alt.Scale(domain=domain, nice=False), axis=alt.Axis(format="d", tickMinStep=1))
     panels = []
