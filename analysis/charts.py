@@ -260,7 +260,7 @@ def ei_interval_chart(df: pd.DataFrame, *, title: str, description: str, network
                       x_title: str = "E–I index (−1 all ties within groups, +1 all between)",
                       network_title: str = "Network", group_title: str = "Policy for 'both'",
                       group_order=None, tooltip=None, subtitle: str | None = None,
-                      width: int = WIDTH) -> alt.LayerChart:
+                      width: int = 440, row_step: int = 15) -> alt.LayerChart:
     """Observed E–I against its permutation null, one row per network, one offset row per group.
 
     For each (network, group): a thick translucent bar from ``low`` to ``high`` (the 95%
@@ -270,7 +270,8 @@ def ei_interval_chart(df: pd.DataFrame, *, title: str, description: str, network
     should be dropped by the caller (and named in the caption).
     """
     order = list(group_order) if group_order is not None else sorted(df[group].unique())
-    colour = alt.Color(f"{group}:N", title=group_title,
+    legend = alt.Legend(orient="bottom", direction="vertical")
+    colour = alt.Color(f"{group}:N", title=group_title, legend=legend,
                        scale=alt.Scale(domain=order, range=OKABE_ITO[: len(order)]))
     y = alt.Y(f"{network}:N", title=network_title, sort=list(dict.fromkeys(df[network])))
     off = alt.YOffset(f"{group}:N", sort=order, scale=alt.Scale(domain=order, paddingOuter=0.3))
@@ -283,14 +284,16 @@ def ei_interval_chart(df: pd.DataFrame, *, title: str, description: str, network
         y=y, yOffset=off, x=f"{expected}:Q", tooltip=tips)
     points = alt.Chart(df).mark_point(filled=True, size=80, opacity=1, stroke="#222", strokeWidth=0.6).encode(
         y=y, yOffset=off, x=f"{observed}:Q", color=colour,
-        shape=alt.Shape(f"{group}:N", title=group_title, scale=alt.Scale(domain=order)), tooltip=tips)
-    chart = alt.layer(zero, bars, ticks, points).properties(width=width, height=alt.Step(22 * len(order)))
+        shape=alt.Shape(f"{group}:N", title=group_title, legend=legend, scale=alt.Scale(domain=order)),
+        tooltip=tips)
+    # with a yOffset, a step height sets the step of the offset rows (row_step px per group)
+    chart = alt.layer(zero, bars, ticks, points).properties(width=width, height=alt.Step(row_step))
     return finish(chart, title, description, subtitle)
 
 
 def network_small_multiples(panels, *, title: str, description: str, color: str,
                             color_domain, color_title: str | None = None, tooltip=("node", "degree"),
-                            columns: int = 4, panel_size: int = 190,
+                            columns: int = 3, panel_size: int = 170,
                             subtitle: str | None = None) -> alt.ConcatChart:
     """Several networks side by side: ``panels`` maps a panel name to ``(nodes, edges)`` tables.
 
@@ -303,6 +306,22 @@ def network_small_multiples(panels, *, title: str, description: str, color: str,
               for name, (nodes, edges) in panels.items()]
     chart = alt.concat(*charts, columns=columns).resolve_scale(color="shared", size="shared")
     return finish(chart, title, description, subtitle)
+
+
+def broker_network_chart(nodes: pd.DataFrame, edges: pd.DataFrame, *, title: str, description: str,
+                         label: str = "label", **kwargs) -> alt.LayerChart:
+    """:func:`network_chart` with every node's name written above it (for networks of ~20 nodes).
+
+    Takes the same keyword arguments as :func:`network_chart` (colour, tooltip, ...), plus
+    ``label``, the node-table column to write.
+    """
+    chart = network_chart(nodes, edges, title=title, description=description, **kwargs)
+    axis = alt.Axis(title=None, labels=False, ticks=False, domain=False, grid=False)
+    text = alt.Chart(nodes).mark_text(dy=-14, fontSize=11, color="#222").encode(
+        x=alt.X("x:Q", axis=axis), y=alt.Y("y:Q", axis=axis), text=f"{label}:N")
+    out = chart.copy(deep=True)
+    out.layer = [*chart.layer, text]
+    return out
 
 
 # --- builders: networking (chapter-specific builders go above this line) ---

@@ -82,6 +82,30 @@ def row_text(df: pd.DataFrame, row_id: str) -> str:
     return str(row(df, row_id)["value_text"])
 
 
+def glue_key(row_id: str) -> str:
+    """Name under which a row's value is glued: 'SOP-05' -> 'sop_05' (add '_text', '_period')."""
+    return row_id.lower().replace("-", "_")
+
+
+def row_glue(df: pd.DataFrame, row_ids) -> dict:
+    """Values to glue for the given rows, so prose quotes the table and never retypes it.
+
+    For each row: '<key>_text' = the published wording (``value_text``), '<key>_period' = the
+    ``period`` ('' when missing) and, when the row has a numeric value, '<key>' = that value as a
+    float (key from :func:`glue_key`).
+    """
+    out: dict = {}
+    for rid in row_ids:
+        r = row(df, rid)
+        k = glue_key(rid)
+        out[f"{k}_text"] = str(r["value_text"])
+        if "period" in r.index:
+            out[f"{k}_period"] = "" if _blank(r["period"]) else str(r["period"])
+        if not _blank(r["value"]):
+            out[k] = float(r["value"])
+    return out
+
+
 # ---- map -------------------------------------------------------------------------------------
 
 def survey_samples(surveys: pd.DataFrame) -> pd.Series:
@@ -277,6 +301,27 @@ def claim_link(chapter: str, anchor: str) -> str:
     return f"{chapter}.html#{anchor}"
 
 
+TABLE_STYLE = "width:100%;table-layout:fixed;font-size:0.85em;border-collapse:collapse"
+CELL_STYLE = "vertical-align:top;text-align:left;overflow-wrap:break-word;padding:0.25em 0.4em"
+
+
+def _table(header, rows, widths=None, css_class: str = "compendium-table") -> str:
+    """Assemble an HTML table from a header (plain strings) and rows of ready-made cell HTML.
+
+    ``widths`` (one percentage per column) become a ``<colgroup>``; the table has a fixed layout at
+    full width, and long words (source keys) wrap, so wide tables fit the page instead of being cut.
+    """
+    if widths is not None and len(widths) != len(header):
+        raise ValueError("one width per column")
+    esc = html.escape
+    cols = "".join(f'<col style="width:{w}%">' for w in widths) if widths else ""
+    head = "".join(f'<th style="{CELL_STYLE}">{esc(str(h))}</th>' for h in header)
+    body = "\n".join("<tr>" + "".join(f'<td style="{CELL_STYLE}">{c}</td>' for c in r) + "</tr>" for r in rows)
+    colgroup = f"<colgroup>{cols}</colgroup>\n" if cols else ""
+    return (f'<table class="{css_class}" style="{TABLE_STYLE}">\n{colgroup}<thead><tr>{head}</tr></thead>\n'
+            f"<tbody>\n{body}\n</tbody>\n</table>")
+
+
 def claims_table_html(claims: pd.DataFrame) -> str:
     """The claims ledger as an HTML table: finding, sources, evidence kind, and a link to its section.
 
@@ -285,20 +330,22 @@ def claims_table_html(claims: pd.DataFrame) -> str:
     """
     _require(claims, ["claim_id", "finding", "source_keys", "evidence_kind", "chapter", "anchor"])
     esc = html.escape
-    head = ("<table class=\"claims-ledger\">\n<thead><tr><th>Ledger id</th><th>Finding</th><th>Sources</th>"
-            "<th>Evidence available</th><th>Examined in</th></tr></thead>\n<tbody>\n")
-    body = []
+    rows = []
     for _, r in claims.iterrows():
         keys = [k.strip() for k in str(r["source_keys"]).split(";") if k.strip()]
         sources = "<br>".join(f"<code>{esc(k)}</code>" for k in keys)
         kind = esc(EVIDENCE_WORDS.get(r["evidence_kind"], str(r["evidence_kind"])))
         href = esc(claim_link(r["chapter"], r["anchor"]), quote=True)
         link = f"<a href=\"{href}\">{esc(r['chapter'])} § {esc(r['claim_id'])}</a>"
-        body.append(f"<tr><td>{esc(r['claim_id'])}</td><td>{esc(r['finding'])}</td><td>{sources}</td>"
-                    f"<td>{kind}</td><td>{link}</td></tr>")
-    return head + "\n".join(body) + "\n</tbody>\n</table>"
+        rows.append([esc(r["claim_id"]), esc(r["finding"]), sources, kind, link])
+    return _table(["Ledger id", "Finding", "Sources", "Evidence available", "Examined in"], rows,
+                  widths=[9, 48, 20, 11, 12], css_class="claims-ledger")
 
 
-def html_table(df: pd.DataFrame) -> str:
-    """A plain, deterministic HTML table (escaped, no index, no truncation of long text)."""
-    return df.to_html(index=False, escape=True, na_rep="—", border=0, classes="compendium-table")
+def html_table(df: pd.DataFrame, widths=None) -> str:
+    """A plain, deterministic HTML table: escaped text, no index, no truncation, missing as '—'.
+
+    ``widths``: optional percentage per column (see :func:`_table`).
+    """
+    rows = [["—" if _blank(v) else html.escape(str(v)) for v in rec] for rec in df.itertuples(index=False)]
+    return _table(list(df.columns), rows, widths=widths)

@@ -261,7 +261,7 @@ INDUSTRY_LABELS = {
     "Manufacturing": "Manufacturing",
     "Mining": "Mining",
     "Personal_Service": "Personal services",
-    "Professional_and_Related Service": "Professional & related services",
+    "Professional_and_Related Service": "Professional services",
     "Public_Administration": "Public administration",
     "Trade": "Trade",
     "Transportation": "Transportation",

@@ -17,8 +17,8 @@ __all__ = [
     "undirected", "density", "degree_centralisation", "clustering", "components",
     "betweenness", "brokerage_top", "local_partition", "ei_index", "boundary_share",
     "ei_permutation_test", "expected_ei_random", "summary_table", "layout",
-    "edge_table", "node_table", "LOCATION_WORDS", "readable_name", "drawing_tables",
-    "location_ei_table", "broker_table",
+    "edge_table", "node_table", "LOCATION_WORDS", "readable_name", "layout_isolates_apart", "drawing_tables",
+    "location_ei_table", "broker_table", "networks_with_verdict",
 ]
 
 
@@ -354,15 +354,40 @@ def readable_name(node) -> str:
     return re.sub(r"\s+", " ", text.replace(".", " ")).strip()
 
 
-def drawing_tables(G, seed: int = 0, attrs=(), location_attr: str | None = None):
+def layout_isolates_apart(G, seed: int = 0, decimals: int = 4) -> pd.DataFrame:
+    """:func:`layout` of the nodes that have ties, with isolates set apart on a row below.
+
+    A spring layout pushes isolates far out and squeezes the rest of the drawing; here the
+    isolates (no tie in the undirected simple version) are spaced evenly, in label order,
+    across the width of the drawing, a quarter of its extent below its lowest node. Same
+    columns, order and rounding as :func:`layout`; identical to it when there is no isolate.
+    """
+    H = undirected(G)
+    iso = [v for v in H if H.degree(v) == 0]
+    if not iso or len(iso) == H.number_of_nodes():
+        return layout(G, seed=seed, decimals=decimals)
+    pos = layout(H.subgraph([v for v in H if v not in set(iso)]), seed=seed, decimals=decimals)
+    xmin, xmax, ymin = pos["x"].min(), pos["x"].max(), pos["y"].min()
+    span = max(xmax - xmin, pos["y"].max() - ymin, 1e-9)
+    xs = np.linspace(xmin, xmax, len(iso)) if len(iso) > 1 else np.array([(xmin + xmax) / 2])
+    apart = pd.DataFrame({"node": iso, "x": np.round(xs, decimals) + 0.0,
+                          "y": np.round(ymin - span / 4, decimals) + 0.0})
+    order = {v: i for i, v in enumerate(H)}
+    out = pd.concat([pos, apart], ignore_index=True)
+    return out.sort_values("node", key=lambda c: c.map(order)).reset_index(drop=True)
+
+
+def drawing_tables(G, seed: int = 0, attrs=(), location_attr: str | None = None,
+                   isolates_apart: bool = False):
     """Node and edge tables for ``charts.network_chart``: ``(nodes, edges)``.
 
-    Positions from :func:`layout` (seeded, rounded); edges are the ties of the undirected
-    simple version (one line per tie, as counted by the E-I index). ``nodes`` has columns
-    node, x, y, degree, label (:func:`readable_name`), the requested ``attrs`` and, when
-    ``location_attr`` is given, ``location`` = that attribute in words (:data:`LOCATION_WORDS`).
+    Positions from :func:`layout` (seeded, rounded), or from :func:`layout_isolates_apart` when
+    ``isolates_apart``; edges are the ties of the undirected simple version (one line per tie,
+    as counted by the E-I index). ``nodes`` has columns node, x, y, degree, label
+    (:func:`readable_name`), the requested ``attrs`` and, when ``location_attr`` is given,
+    ``location`` = that attribute in words (:data:`LOCATION_WORDS`).
     """
-    pos = layout(G, seed=seed)
+    pos = (layout_isolates_apart if isolates_apart else layout)(G, seed=seed)
     H = undirected(G)
     nodes = node_table(G, pos, attrs=attrs)
     nodes.insert(4, "label", [readable_name(v) for v in nodes["node"]])
@@ -443,3 +468,11 @@ def broker_table(graphs: Mapping, k: int = 1, attrs=()) -> pd.DataFrame:
                          "label": readable_name(r.node), "betweenness": round(r.betweenness, 3),
                          **{a: _node_attr(G, r.node, a) for a in attrs}})
     return pd.DataFrame(rows, columns=["network", "rank", "node", "label", "betweenness", *attrs])
+
+
+def networks_with_verdict(table: pd.DataFrame, verdict: str) -> list:
+    """Names of the networks in a :func:`location_ei_table` whose verdict is ``verdict``, in table order."""
+    allowed = {*_VERDICTS, "undefined"}
+    if verdict not in allowed:
+        raise ValueError(f"verdict must be one of {sorted(allowed)}, got {verdict!r}")
+    return table.loc[table["verdict"] == verdict, "network"].tolist()

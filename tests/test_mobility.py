@@ -174,7 +174,7 @@ def test_males_industry_mobility():
 # ---------------------------------------------------------------- chapter helpers
 def test_relabel_industries_and_broad_sector():
     s = mob.relabel_industries(["Agricultural", "Professional_and_Related Service", None])
-    assert s.tolist()[:2] == ["Agriculture", "Professional & related services"] and pd.isna(s[2])
+    assert s.tolist()[:2] == ["Agriculture", "Professional services"] and pd.isna(s[2])
     assert len(set(mob.INDUSTRY_LABELS.values())) == 12  # no two codes share a label
     with pytest.raises(ValueError, match="Aerospace"):
         mob.relabel_industries(["Trade", "Aerospace"])

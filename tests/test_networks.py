@@ -353,3 +353,34 @@ def test_broker_table(path4, location_graph):
     nx.set_node_attributes(D, {"a": "L", "b": "B", "c": "NL"}, "Location")
     d = net.broker_table({"d": D}, attrs=("Location",)).iloc[0]
     assert (d.node, d.betweenness, d.Location) == ("b", 1.0, "B")
+
+
+def test_networks_with_verdict(location_graph):
+    all_local = nx.Graph([("a", "b")])
+    nx.set_node_attributes(all_local, "L", "Location")
+    t = net.location_ei_table({"g": location_graph, "x": all_local}, n_perm=100, seed=0)
+    assert net.networks_with_verdict(t, "undefined") == ["x"]
+    assert net.networks_with_verdict(t, "more external than chance") in ([], ["g"])
+    with pytest.raises(ValueError, match="verdict must be"):
+        net.networks_with_verdict(t, "significant")
+
+
+def test_layout_isolates_apart(tri_pendant):
+    G = tri_pendant.copy()
+    G.add_nodes_from(["z", "e"])  # two isolates, deliberately out of label order
+    pos = net.layout_isolates_apart(G, seed=3)
+    assert list(pos.columns) == ["node", "x", "y"] and list(pos["node"]) == ["a", "b", "c", "d", "e", "z"]
+    p = pos.set_index("node")
+    core = p.loc[["a", "b", "c", "d"]]
+    # isolates on one row below the drawing, spread across its width, in label order
+    assert p.y["e"] == p.y["z"] < core["y"].min()
+    assert (p.x["e"], p.x["z"]) == (core["x"].min(), core["x"].max())
+    # the rest is the seeded layout of the graph without its isolates
+    pd.testing.assert_frame_equal(core.reset_index(), net.layout(tri_pendant, seed=3))
+    pd.testing.assert_frame_equal(pos, net.layout_isolates_apart(G, seed=3))
+    assert np.allclose(pos[["x", "y"]] * 1e4, np.round(pos[["x", "y"]] * 1e4))
+    # no isolate: same as layout
+    pd.testing.assert_frame_equal(net.layout_isolates_apart(tri_pendant, seed=3), net.layout(tri_pendant, seed=3))
+    # drawing tables use it on request
+    nodes, _ = net.drawing_tables(G, seed=3, isolates_apart=True)
+    assert nodes.set_index("node").loc["z", "y"] == p.y["z"]
