@@ -139,6 +139,21 @@ def provenance_table_style(df: pd.DataFrame) -> pd.DataFrame:
     return out
 
 
+def labelled_network_chart(nodes: pd.DataFrame, edges: pd.DataFrame, *, title: str, description: str,
+                           label: str = "node", **kwargs) -> alt.LayerChart:
+    """``network_chart`` with each node's name written above it (for small networks).
+
+    Same arguments as ``network_chart`` plus ``label``, the node-table column to write.
+    """
+    chart = network_chart(nodes, edges, title=title, description=description, **kwargs)
+    axis = alt.Axis(title=None, labels=False, ticks=False, domain=False, grid=False)
+    text = alt.Chart(nodes).mark_text(dy=-14, fontSize=11, color="#222").encode(
+        x=alt.X("x:Q", axis=axis), y=alt.Y("y:Q", axis=axis), text=f"{label}:N")
+    out = chart.copy(deep=True)
+    out.layer = [*chart.layer, text]
+    return out
+
+
 def survey_samples_chart(surveys: pd.DataFrame, *, title: str, description: str,
                          subtitle: str | None = None) -> alt.LayerChart:
     """Firms surveyed per survey: bars where a sample size was published, a label where not."""
@@ -308,22 +323,6 @@ def network_small_multiples(panels, *, title: str, description: str, color: str,
     return finish(chart, title, description, subtitle)
 
 
-def broker_network_chart(nodes: pd.DataFrame, edges: pd.DataFrame, *, title: str, description: str,
-                         label: str = "label", **kwargs) -> alt.LayerChart:
-    """:func:`network_chart` with every node's name written above it (for networks of ~20 nodes).
-
-    Takes the same keyword arguments as :func:`network_chart` (colour, tooltip, ...), plus
-    ``label``, the node-table column to write.
-    """
-    chart = network_chart(nodes, edges, title=title, description=description, **kwargs)
-    axis = alt.Axis(title=None, labels=False, ticks=False, domain=False, grid=False)
-    text = alt.Chart(nodes).mark_text(dy=-14, fontSize=11, color="#222").encode(
-        x=alt.X("x:Q", axis=axis), y=alt.Y("y:Q", axis=axis), text=f"{label}:N")
-    out = chart.copy(deep=True)
-    out.layer = [*chart.layer, text]
-    return out
-
-
 # --- builders: networking (chapter-specific builders go above this line) ---
 
 def multiplex_chart(nodes: pd.DataFrame, edges: pd.DataFrame, *, layer: str, layer_order, title: str,
@@ -363,20 +362,5 @@ def multiplex_chart(nodes: pd.DataFrame, edges: pd.DataFrame, *, layer: str, lay
 
 
 # --- builders: embeddedness (chapter-specific builders go above this line) ---
-
-def labelled_network_chart(nodes: pd.DataFrame, edges: pd.DataFrame, *, title: str, description: str,
-                           label: str = "node", **kwargs) -> alt.LayerChart:
-    """``network_chart`` with each node's name written above it (for small networks).
-
-    Same arguments as ``network_chart`` plus ``label``, the node-table column to write.
-    """
-    chart = network_chart(nodes, edges, title=title, description=description, **kwargs)
-    axis = alt.Axis(title=None, labels=False, ticks=False, domain=False, grid=False)
-    text = alt.Chart(nodes).mark_text(dy=-14, fontSize=11, color="#222").encode(
-        x=alt.X("x:Q", axis=axis), y=alt.Y("y:Q", axis=axis), text=f"{label}:N")
-    out = chart.copy(deep=True)
-    out.layer = [*chart.layer, text]
-    return out
-
 
 # --- builders: mobility (chapter-specific builders go above this line) ---
