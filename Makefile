@@ -14,7 +14,7 @@ JB := $(VENV)/bin/jupyter-book
 STAMP := $(VENV)/.installed-$(shell sha256sum requirements.lock pyproject.toml | sha256sum | cut -c1-12)
 NOTEBOOKS := $(shell sed -n 's/^ *- file: \(.*\)/\1/p' _toc.yml | while read f; do [ -f "$$f.ipynb" ] && echo "$$f.ipynb"; done)
 
-.PHONY: datapackage book test env data refresh book-strict test-unit test-nbval test-site pdf bench lock clean system-deps
+.PHONY: pdf pdf-deps test-pdf datapackage book test env data refresh book-strict test-unit test-nbval test-site pdf bench lock clean system-deps
 
 ## environment: created from the lock file; re-created when the lock changes
 env: $(STAMP)
@@ -43,7 +43,7 @@ book-strict: env data
 
 test-unit: env data
 	@echo ">> unit, data and configuration tests"
-	$(PY) -m pytest -p no:cacheprovider tests -m "not site"
+	$(PY) -m pytest -p no:cacheprovider tests -m "not site and not pdf"
 
 test-nbval: env data
 	@echo ">> strict nbval: committed notebook outputs must equal a fresh run"
@@ -68,6 +68,23 @@ datapackage: env
 ## Debian packages the browser checks need (CI runs this as root)
 system-deps:
 	@command -v chromium >/dev/null || { apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends chromium fonts-dejavu-core >/dev/null; }
+
+## PDF of the whole book (not part of `make test`: needs TeX, see pdf-deps).
+## Notebooks are executed afresh in a separate output folder with COMPENDIUM_PDF=1,
+## so charts are emitted as PNG images that LaTeX can place.
+pdf: env data
+	rm -rf _build/pdf-build
+	COMPENDIUM_PDF=1 $(JB) build . --builder pdflatex --path-output _build/pdf-build --keep-going
+	mkdir -p _build/pdf && cp _build/pdf-build/_build/latex/compendium.pdf _build/pdf/compendium.pdf
+	@echo ">> _build/pdf/compendium.pdf"
+
+## build the PDF and check it (charts as images, glued numbers present)
+test-pdf: pdf-deps pdf
+	$(PY) -m pytest -p no:cacheprovider tests -m pdf
+
+## Debian TeX packages for `make pdf` (root)
+pdf-deps:
+	@command -v latexmk >/dev/null && command -v xelatex >/dev/null || { apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends texlive-latex-extra texlive-fonts-recommended texlive-xetex latexmk tex-gyre fonts-dejavu poppler-utils >/dev/null; }
 
 ## regenerate the lock from requirements.in in a throwaway environment
 lock:
