@@ -86,6 +86,12 @@ test-pdf: pdf-deps pdf
 pdf-deps:
 	@command -v latexmk >/dev/null && command -v xelatex >/dev/null || { apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends texlive-latex-extra texlive-fonts-recommended texlive-xetex latexmk tex-gyre fonts-dejavu poppler-utils >/dev/null; }
 
+## timings and page weights on this machine -> bench/report.md, bench/report.json (not a test;
+## takes several minutes; BENCH_ARGS=--quick for one run per build measure). It cleans and
+## rebuilds _build, so run it in a clone when someone else is using this working tree.
+bench: env data
+	PYTHONPATH=$(CURDIR) $(PY) scripts/bench.py $(BENCH_ARGS)
+
 ## regenerate the lock from requirements.in in a throwaway environment
 lock:
 	rm -rf /tmp/clusters-lock && $(PYTHON) -m venv /tmp/clusters-lock

@@ -53,11 +53,14 @@ def _write_bundle(app) -> None:
     if not target.exists() or hashlib.sha256(target.read_bytes()).hexdigest() != hashlib.sha256(text.encode()).hexdigest():
         target.write_text(text, encoding="utf-8")
     app.config.html_static_path.append(str(outdir))
-    app.add_js_file(JS_NAME, priority=200)
 
 
 def _rewrite_cdn(app, pagename, templatename, context, doctree) -> None:
     body = context.get("body")
+    if body and "altair-viz-" in body:
+        # Only pages with charts load the ~0.9 MB bundle (added inside
+        # html-page-context, Sphinx adds it to this page alone).
+        app.add_js_file(JS_NAME, priority=200)
     if body and CDN_BASE in body:
         local = context["pathto"]("_static", 1) + "/vega-not-bundled"
         context["body"] = body.replace(CDN_BASE, local)
