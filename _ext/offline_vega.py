@@ -58,9 +58,10 @@ def _write_bundle(app) -> None:
 def _rewrite_cdn(app, pagename, templatename, context, doctree) -> None:
     body = context.get("body")
     if body and "altair-viz-" in body:
-        # Only pages with charts load the ~0.9 MB bundle (added inside
-        # html-page-context, Sphinx adds it to this page alone).
-        app.add_js_file(JS_NAME, priority=200)
+        # Only pages with charts load the ~0.9 MB bundle. The builder's own
+        # add_js_file, called here, affects this page alone (Sphinx resets the
+        # list per page); app.add_js_file would also record it in the registry.
+        app.builder.add_js_file(JS_NAME, priority=200)
     if body and CDN_BASE in body:
         local = context["pathto"]("_static", 1) + "/vega-not-bundled"
         context["body"] = body.replace(CDN_BASE, local)

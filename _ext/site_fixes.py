@@ -3,8 +3,76 @@
 * sphinx-thebe is always loaded by Jupyter Book; with thebe disabled its
   inline config is dead code, emitted twice (a console error: "Identifier
   'THEBE_JS_URL' has already been declared") and names a CDN. We drop it.
+
+Accessibility (tests/test_browser.py runs axe-core on every page and fails on
+any "serious" or "critical" violation, in the light and dark themes):
+
+* aria-required-children: docutils writes a bibliography as
+  <div class="citation-list" role="list"> whose children carry
+  role="doc-biblioentry". That role is deprecated (DPUB-ARIA 1.1 says use
+  listitem) and is not a listitem, so the list has no valid children. We
+  rewrite the role to listitem in the page body.
+* color-contrast (dark theme only): pydata-sphinx-theme gives rich HTML
+  outputs (our claims tables) a light background and dark text in dark mode
+  but leaves links in the dark theme's light blue (2.2:1 on that grey). A
+  small stylesheet, written by this extension, gives those links a dark blue
+  (5.3:1).
+* summary-name and svg-img-alt come from markup that vega-embed and vega
+  create in the browser, so no build-time rewrite can reach them; a small
+  inline script (CHART_A11Y_JS) fixes them as the charts render:
+  - vega-embed's action menu is <details title=...><summary><svg/></summary>:
+    the summary has no accessible name (a title on <details> does not count).
+    We copy a name onto the summary ("Chart actions: ...").
+  - vega renders the container of a mark with no data (e.g. the "read in
+    source" layer of a cluster with only second-hand values) as an empty
+    <g role="graphics-symbol"> without a label. It draws nothing, so we hide
+    it from assistive technology (aria-hidden). Likewise an unlabelled
+    geoshape container (g.mark-shape): in this book that is only the grey
+    basemap of the clusters map, decoration. (The better fix is aria=False on
+    that mark_geoshape in analysis/charts.py; this rule is then a no-op.)
+    Labelled marks, and unlabelled marks of other types, are left alone, so
+    the axe check still catches a data layer without a label. The chart's own text
+    alternative (the Vega-Lite description, which vega renders as aria-label
+    on the chart wrapper) is untouched.
 """
 from __future__ import annotations
+
+import re
+from pathlib import Path
+
+CSS_NAME = "site-fixes.css"
+CSS = """/* Written by _ext/site_fixes.py: see its docstring. */
+/* Dark theme: links in HTML outputs, which the theme puts on a light grey
+   (--pst-color-text-base), need a dark link colour to stay readable. */
+html[data-theme=dark] .bd-content div.cell_output .text_html a,
+html[data-theme=dark] .bd-content div.cell_output .text_html a:visited {
+  color: #0b5394;
+}
+"""
+
+CHART_A11Y_JS = """/* _ext/site_fixes.py: accessible names for vega-embed markup; see its docstring. */
+(function () {
+  function fix(root) {
+    root.querySelectorAll(".vega-embed details > summary:not([aria-label])").forEach(function (s) {
+      var t = (s.parentElement.getAttribute("title") || "").trim();
+      s.setAttribute("aria-label", t ? "Chart actions: " + t.toLowerCase() : "Chart actions");
+    });
+    root.querySelectorAll(".vega-embed svg.marks g[role=graphics-symbol]:not([aria-label]):empty, " +
+                          ".vega-embed svg.marks g.mark-shape[role=graphics-symbol]:not([aria-label])").forEach(function (g) {
+      g.setAttribute("aria-hidden", "true");
+    });
+  }
+  function start() {
+    fix(document);
+    new MutationObserver(function () { fix(document); })
+      .observe(document.body, {childList: true, subtree: true});
+  }
+  if (document.readyState === "loading") document.addEventListener("DOMContentLoaded", start);
+  else start();
+})();
+"""
+
+_BIBLIOENTRY = re.compile(r'(<div class="citation"[^>]*?)\brole="doc-biblioentry"')
 
 
 def _is_thebe(script) -> bool:
@@ -20,6 +88,23 @@ def _on_page(app, pagename, templatename, context, doctree) -> None:
         context["script_files"] = [s for s in context["script_files"] if not _is_thebe(s)]
 
 
+def _a11y_body(app, pagename, templatename, context, doctree) -> None:
+    body = context.get("body")
+    if body and 'role="doc-biblioentry"' in body:
+        context["body"] = _BIBLIOENTRY.sub(r'\1role="listitem"', body)
+
+
+def _write_css(app, exception) -> None:
+    if exception is None and app.builder.format == "html":
+        static = Path(app.outdir) / "_static"
+        static.mkdir(parents=True, exist_ok=True)
+        (static / CSS_NAME).write_text(CSS, encoding="utf-8")
+
+
 def setup(app):
     app.connect("html-page-context", _on_page, priority=900)
+    app.connect("html-page-context", _a11y_body)
+    app.connect("build-finished", _write_css)
+    app.add_css_file(CSS_NAME)
+    app.add_js_file(None, body=CHART_A11Y_JS)
     return {"parallel_read_safe": True, "parallel_write_safe": True, "version": "1.0"}

@@ -1,7 +1,10 @@
 """Open every built page in headless Chromium with the network closed.
 
 Each page must load with no console errors and no failed requests, every
-altair chart must contain a rendered SVG, and no request may leave 127.0.0.1.
+altair chart must contain a rendered SVG with a text alternative, no request
+may leave 127.0.0.1, and axe-core (shipped by axe-playwright-python) must find
+no "serious" or "critical" accessibility violation, in the light theme and,
+for colour contrast, in the dark theme too.
 
 The browser runs in a child process (this file run as a script) in its own
 process group: Playwright's driver sometimes hangs on shutdown after Chromium
@@ -22,6 +25,49 @@ from site_helpers import CHROMIUM_ARGS, pages, require_build, require_chromium, 
 
 pytestmark = pytest.mark.site
 
+# axe-core impacts that fail the gate ("minor" and "moderate" are reported by
+# axe but tolerated).
+AXE_FAIL_IMPACTS = ("serious", "critical")
+# Only colour depends on the theme, so the dark-mode pass runs this rule alone.
+AXE_DARK_OPTIONS = {"runOnly": {"type": "rule", "values": ["color-contrast"]}, "resultTypes": ["violations"]}
+# The chart itself is vega's <svg class="marks">; the embed's action menu has
+# icon SVGs of its own, which are not charts.
+CHART_SVG = "div[id^='altair-viz-'] svg.marks"
+# Every chart needs a text alternative. Vega renders the Vega-Lite
+# `description` as aria-label, with role="graphics-document", on the SVG itself
+# or (vega-embed 6) on the <div class="chart-wrapper"> around it; so the SVG,
+# or a wrapper inside the chart's div, must carry a role and a non-empty label.
+# Without a description vega-embed still writes aria-label="Vega visualization":
+# that generic fallback is no text alternative and counts as missing.
+UNLABELLED_CHARTS_JS = """sel => Array.from(document.querySelectorAll(sel)).filter(svg => {
+    const chart = svg.closest("div[id^='altair-viz-']");
+    for (let el = svg; el && chart.contains(el); el = el.parentElement) {
+        const label = (el.getAttribute('aria-label') || '').trim();
+        if (label && label !== 'Vega visualization' && (el === svg || el.getAttribute('role'))) return false;
+        if (el === chart) break;
+    }
+    return true;
+}).map(svg => svg.closest("div[id^='altair-viz-']").id)"""
+
+
+def axe_problems(axe, page, rel, label="", options=None):
+    """Serious/critical axe violations on the page as it is now.
+
+    axe-core comes from axe-playwright-python (axe.axe_script); it is injected
+    once per page load, not on every run as Axe.run would.
+    """
+    if not page.evaluate("typeof window.axe !== 'undefined'"):
+        page.evaluate(axe.axe_script)
+    response = page.evaluate("opts => axe.run(document, opts)",
+                             options or {"resultTypes": ["violations"]})
+    out = []
+    for v in response.get("violations", []):
+        if v.get("impact") in AXE_FAIL_IMPACTS:
+            targets = ", ".join(str(n.get("target")) for n in v["nodes"][:3])
+            out.append(f"{rel}: axe{label} {v['impact']} {v['id']}: {v['help']} "
+                       f"({len(v['nodes'])} nodes, e.g. {targets})")
+    return out
+
 
 def check_pages(root, page_paths):
     """Return a list of problems, one string each, for the given pages.
@@ -29,10 +75,12 @@ def check_pages(root, page_paths):
     Meant to run in the child process: Playwright is started and never
     stopped (its shutdown is what hangs); the process exits hard instead.
     """
+    from axe_playwright_python.sync_playwright import Axe
     from playwright.sync_api import sync_playwright
 
     exe = require_chromium()
     problems, outside = [], []
+    axe = Axe()
     with serve(root) as base:
         p = sync_playwright().start()
         browser = p.chromium.launch(executable_path=exe, headless=True, args=CHROMIUM_ARGS)
@@ -69,14 +117,27 @@ def check_pages(root, page_paths):
                 if n:
                     try:
                         page.wait_for_function(
-                            "n => document.querySelectorAll(\"div[id^='altair-viz-'] svg.marks\").length >= n",
-                            arg=n, timeout=15000)
+                            "([sel, n]) => document.querySelectorAll(sel).length >= n",
+                            arg=[CHART_SVG, n], timeout=15000)
                     except Exception:
-                        rendered = page.locator("div[id^='altair-viz-'] svg.marks").count()
+                        rendered = page.locator(CHART_SVG).count()
                         problems.append(f"{rel}: {rendered} of {n} charts rendered an SVG")
+                    problems.extend(f"{rel}: chart {cid} has no text alternative (aria-label on its SVG or a wrapper with a role)"
+                                    for cid in page.evaluate(UNLABELLED_CHARTS_JS, CHART_SVG))
                 page.wait_for_timeout(200)  # late console errors from chart scripts
+                # The reader's errors end here. axe's own CSSOM preload then
+                # resolves the theme's @import "../basic.css" against the page,
+                # not the stylesheet, and gets a 404 no reader ever sees.
+                page_errors = list(errors)
+                problems.extend(axe_problems(axe, page, rel))
+                # Dark theme (the theme's switch sets this attribute): contrast again.
+                page.evaluate("document.documentElement.dataset.theme = 'dark'")
+                page.wait_for_timeout(300)  # let colour transitions finish
+                problems.extend(axe_problems(axe, page, rel, " (dark)", AXE_DARK_OPTIONS))
             except Exception as exc:  # noqa: BLE001 - any failure is a finding
                 problems.append(f"{rel}: {type(exc).__name__}: {exc}")
+            else:
+                errors[:] = page_errors
             problems.extend(f"{rel}: console: {e}" for e in errors)
         problems.extend(f"request to a non-local host: {url}" for url in outside)
     return problems  # the child exits hard; the parent kills the process group
