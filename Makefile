@@ -14,7 +14,7 @@ JB := $(VENV)/bin/jupyter-book
 STAMP := $(VENV)/.installed-$(shell sha256sum requirements.lock pyproject.toml | sha256sum | cut -c1-12)
 NOTEBOOKS := $(shell sed -n 's/^ *- file: \(.*\)/\1/p' _toc.yml | while read f; do [ -f "$$f.ipynb" ] && echo "$$f.ipynb"; done)
 
-.PHONY: pdf pdf-deps test-pdf datapackage book test env data refresh book-strict test-unit test-nbval test-site pdf bench lock clean system-deps
+.PHONY: linkcheck-external pdf pdf-deps test-pdf datapackage book test env data refresh book-strict test-unit test-nbval test-site pdf bench lock clean system-deps
 
 ## environment: created from the lock file; re-created when the lock changes
 env: $(STAMP)
@@ -68,6 +68,11 @@ datapackage: env
 ## Debian packages the browser checks need (CI runs this as root)
 system-deps:
 	@command -v chromium >/dev/null || { apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends chromium fonts-dejavu-core >/dev/null; }
+
+## external links (needs internet; not part of `make test`, whose CI has none; never blocks)
+linkcheck-external: env
+	-$(JB) build . --builder linkcheck --path-output _build/linkcheck-build
+	@echo ">> report: _build/linkcheck-build/_build/linkcheck/output.txt"
 
 ## PDF of the whole book (not part of `make test`: needs TeX, see pdf-deps).
 ## Notebooks are executed afresh in a separate output folder with COMPENDIUM_PDF=1,

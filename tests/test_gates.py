@@ -24,6 +24,18 @@ def test_cdn_scan_flags_a_cdn_script(tmp_path):
     assert any("bad.html" in p for p in problems) and any("bad2.html" in p for p in problems)
 
 
+def test_link_check_flags_a_broken_anchor_and_page(tmp_path):
+    from test_site import broken_links
+
+    (tmp_path / "a.html").write_text('<h2 id="here">x</h2><a href="b.html#there">b</a><a href="#here">self</a>')
+    (tmp_path / "b.html").write_text('<h2 id="there">y</h2><a href="a.html">a</a>')
+    pages = sorted(tmp_path.glob("*.html"))
+    assert broken_links(tmp_path, pages) == []
+    (tmp_path / "b.html").write_text('<h2 id="elsewhere">y</h2><a href="gone.html">a</a>')
+    problems = broken_links(tmp_path, pages)
+    assert "a.html: missing anchor b.html#there" in problems and "b.html: broken link gone.html" in problems
+
+
 def _copy_project(dst: Path) -> Path:
     for name in ("analysis", "data", "tests"):
         shutil.copytree(ROOT / name, dst / name, ignore=shutil.ignore_patterns("__pycache__"))

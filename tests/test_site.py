@@ -110,11 +110,11 @@ def _internal_targets(s: BeautifulSoup, page: Path):
         yield href
 
 
-def test_internal_links_and_anchors_resolve():
-    root = require_build()
+def broken_links(root: Path, page_paths) -> list[str]:
+    """Every internal link and #anchor on the given pages that does not resolve."""
     cache: dict[Path, set] = {}
     problems = []
-    for p in pages():
+    for p in page_paths:
         s = BeautifulSoup(p.read_text(encoding="utf-8"), "html.parser")
         cache[p] = {t.get("id") for t in s.find_all(id=True)}
         for href in _internal_targets(s, p):
@@ -128,6 +128,11 @@ def test_internal_links_and_anchors_resolve():
                     cache[target] = {t.get("id") for t in BeautifulSoup(target.read_text(encoding="utf-8"), "html.parser").find_all(id=True)}
                 if unquote(frag) not in cache[target]:
                     problems.append(f"{p.relative_to(root)}: missing anchor {href}")
+    return problems
+
+
+def test_internal_links_and_anchors_resolve():
+    problems = broken_links(require_build(), pages())
     assert not problems, "\n".join(problems)
 
 
