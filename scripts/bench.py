@@ -32,13 +32,12 @@ import os
 import platform
 import re
 import shutil
-import signal
 import statistics
 import subprocess
 import sys
 import time
 from pathlib import Path
-from urllib.parse import unquote, urljoin, urlparse
+from urllib.parse import unquote, urlparse
 
 ROOT = Path(__file__).resolve().parent.parent
 BIN = Path(sys.executable).parent  # the venv's bin (not resolved: keep the venv)
@@ -308,22 +307,14 @@ def browser_child(root: Path, names: list[str], runs: int) -> dict:
 def browser_timings(runs: int) -> dict:
     names = [p.name for p in sorted((HTML / "book").glob("*.html"))]
     cmd = [sys.executable, __file__, "--browser-child", str(runs)] + names
-    proc = subprocess.Popen(cmd, cwd=ROOT, env=env(), stdout=subprocess.PIPE, stderr=subprocess.PIPE,
-                            text=True, start_new_session=True)
-    try:
-        out, err = proc.communicate(timeout=120 + 30 * runs * len(names))
-    except subprocess.TimeoutExpired:
-        out, err = "", "timeout"
-    finally:
-        try:
-            os.killpg(proc.pid, signal.SIGKILL)
-        except ProcessLookupError:
-            pass
-    lines = [l for l in out.splitlines() if l.startswith("RESULT ")]
-    if not lines:
-        print(f"browser timings failed:\n{err[-3000:]}")
+    sys.path.insert(0, str(ROOT / "tests"))
+    from site_helpers import run_child_for_json
+
+    result, err = run_child_for_json(cmd, "RESULT", timeout=120 + 30 * runs * len(names), cwd=ROOT, env=env())
+    if result is None:
+        print(f"browser timings failed: {err}")
         return {}
-    return json.loads(lines[-1][len("RESULT "):])
+    return result
 
 
 # ---------------------------------------------------------------- report

@@ -4,8 +4,11 @@ from __future__ import annotations
 import contextlib
 import functools
 import http.server
+import json
 import os
 import shutil
+import signal
+import subprocess
 import threading
 from pathlib import Path
 
@@ -71,3 +74,26 @@ CHROMIUM_ARGS = [
     # Every host but localhost fails DNS: a reader with no network.
     "--host-resolver-rules=MAP * ~NOTFOUND, EXCLUDE localhost, EXCLUDE 127.0.0.1",
 ]
+
+
+def run_child_for_json(cmd: list[str], marker: str, *, timeout: float, cwd, env=None):
+    """Run a browser child process in its own process group and return (result, stderr).
+
+    The child prints one line ``<marker> <json>`` and exits hard: Playwright's driver
+    can hang on shutdown on this machine. Whatever the outcome, the whole process
+    group (driver and Chromium included) is killed. ``result`` is None when the child
+    printed no such line (crash or timeout).
+    """
+    proc = subprocess.Popen(cmd, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
+                            start_new_session=True, cwd=cwd, env=env)
+    try:
+        out, err = proc.communicate(timeout=timeout)
+    except subprocess.TimeoutExpired:
+        out, err = "", f"timed out after {timeout:.0f} s"
+    finally:
+        with contextlib.suppress(ProcessLookupError):
+            os.killpg(proc.pid, signal.SIGKILL)
+    lines = [l for l in out.splitlines() if l.startswith(marker + " ")]
+    if not lines:
+        return None, f"(exit {proc.returncode}) {err[-3000:]}"
+    return json.loads(lines[-1][len(marker) + 1:]), err

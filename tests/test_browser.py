@@ -13,15 +13,13 @@ kills the whole group afterwards.
 """
 import json
 import os
-import signal
-import subprocess
 import sys
 from pathlib import Path
 from urllib.parse import urlparse
 
 import pytest
 
-from site_helpers import CHROMIUM_ARGS, pages, require_build, require_chromium, serve
+from site_helpers import CHROMIUM_ARGS, pages, require_build, require_chromium, run_child_for_json, serve
 
 pytestmark = pytest.mark.site
 
@@ -147,19 +145,10 @@ def run_check(root: Path, page_paths) -> list[str]:
     """Run check_pages in a child process and return its problems."""
     require_chromium()
     cmd = [sys.executable, __file__, str(root)] + [str(p) for p in page_paths]
-    proc = subprocess.Popen(cmd, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
-                            start_new_session=True, cwd=Path(__file__).parent)
-    try:
-        out, err = proc.communicate(timeout=900)
-    finally:
-        try:
-            os.killpg(proc.pid, signal.SIGKILL)
-        except ProcessLookupError:
-            pass
-    lines = [l for l in out.splitlines() if l.startswith("PROBLEMS ")]
-    if not lines:
-        raise AssertionError(f"browser check produced no result (exit {proc.returncode}):\n{err[-3000:]}")
-    return json.loads(lines[-1][len("PROBLEMS "):])
+    found, err = run_child_for_json(cmd, "PROBLEMS", timeout=900, cwd=Path(__file__).parent)
+    if found is None:
+        raise AssertionError(f"browser check produced no result {err}")
+    return found
 
 
 def test_every_page_renders_offline():
