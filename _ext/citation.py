@@ -4,15 +4,24 @@ CITATION.cff is the single source of truth for title, authors, version, date,
 licence and DOI. Each chapter page gets a "How to cite this chapter" section
 (plain text + BibTeX @incollection) built from that file plus the page's own
 title and URL, so nothing is typed per chapter. Pages listed in
-``citation_skip_pages`` (index/search pages, the How-to-cite page itself) get none.
+``citation_skip_pages`` (the How-to-cite page itself) get none.
+
+The block is a real docutils section, added to each document when it is read
+(before Sphinx collects titles and tables of contents), so it is in the page's
+table of contents and reaches every builder: HTML and the PDF through LaTeX.
 """
 from __future__ import annotations
 
+import hashlib
 import html
 import re
 from pathlib import Path
 
 import yaml
+from docutils import nodes
+
+SECTION_ID = "how-to-cite-this-chapter"
+SECTION_TITLE = "How to cite this chapter"
 
 
 def load_cff(path: Path) -> dict:
@@ -89,21 +98,42 @@ def book_citation(cff: dict) -> tuple[str, str, str]:
     return url, plain, f"@book{{{key},\n{body}\n}}"
 
 
-def _block(cff: dict, pagename: str, title: str) -> str:
+def citation_section(cff: dict, pagename: str, title: str) -> nodes.section:
+    """The "How to cite this chapter" section: a title, the plain reference and the BibTeX entry."""
     url, plain, bib = chapter_citation(cff, pagename, title)
-    return (
-        '<section class="chapter-citation" id="how-to-cite-this-chapter">\n'
-        '<h2>How to cite this chapter<a class="headerlink" href="#how-to-cite-this-chapter" '
-        'title="Link to this heading">#</a></h2>\n'
-        f'<p class="chapter-citation-plain">{html.escape(plain)}</p>\n'
-        f'<pre class="chapter-citation-bibtex" data-page-url="{html.escape(url)}">'
-        f"{html.escape(bib)}</pre>\n</section>\n"
-    )
+    section = nodes.section("", ids=[SECTION_ID], names=[SECTION_TITLE.lower()], classes=["chapter-citation"])
+    section += nodes.title(SECTION_TITLE, SECTION_TITLE)
+    section += nodes.paragraph(plain, plain, classes=["chapter-citation-plain"])
+    block = nodes.literal_block(bib, bib, classes=["chapter-citation-bibtex"])
+    block["language"] = "bibtex"
+    section += block
+    return section
+
+
+def page_title(doctree) -> str:
+    """The document's title: the text of its first section title ('' when it has none)."""
+    for section in doctree.findall(nodes.section):
+        return section[0].astext().strip() if section.children and isinstance(section[0], nodes.title) else ""
+    return ""
+
+
+def add_citation_section(doctree, cff: dict, pagename: str) -> nodes.section:
+    """Append the citation section to the document's last top-level section (or the document).
+
+    Inside the top-level section it is a subsection (an h2 in HTML, a section in LaTeX), so it
+    is listed under the page's title in its table of contents.
+    """
+    section = citation_section(cff, pagename, page_title(doctree))
+    tops = [n for n in doctree.children if isinstance(n, nodes.section)]
+    (tops[-1] if tops else doctree).append(section)
+    return section
 
 
 def _on_config_inited(app, config) -> None:
-    cff = load_cff(Path(app.confdir) / "CITATION.cff")
+    cff_path = Path(app.confdir) / "CITATION.cff"
+    cff = load_cff(cff_path)
     app.env_cff = cff
+    config.citation_cff_digest = hashlib.sha256(cff_path.read_bytes()).hexdigest()
     footer = (
         f'<p class="edition-footer">Edition {html.escape(str(cff["version"]))} '
         f'({html.escape(str(cff["date-released"]))}). Text and figures CC BY 4.0; code MIT.</p>'
@@ -112,16 +142,19 @@ def _on_config_inited(app, config) -> None:
     config.html_theme_options["extra_footer"] = footer
 
 
-def _on_page(app, pagename, templatename, context, doctree) -> None:
-    if doctree is None or pagename in app.config.citation_skip_pages:
+def _on_doctree_read(app, doctree) -> None:
+    docname = app.env.docname
+    if docname in app.config.citation_skip_pages:
         return
-    title = re.sub(r"<[^>]+>", "", context.get("title", "")).strip()
-    title = html.unescape(title)
-    context["body"] = context.get("body", "") + _block(app.env_cff, pagename, title)
+    add_citation_section(doctree, app.env_cff, docname)
 
 
 def setup(app):
-    app.add_config_value("citation_skip_pages", ["book/how-to-cite", "genindex", "search"], "html")
+    app.add_config_value("citation_skip_pages", ["book/how-to-cite"], "env")
+    # A changed CITATION.cff changes every page: its digest is an env-level config value, so an
+    # incremental build re-reads the documents (set in config-inited, before the env is loaded).
+    app.add_config_value("citation_cff_digest", "", "env")
     app.connect("config-inited", _on_config_inited)
-    app.connect("html-page-context", _on_page)
-    return {"parallel_read_safe": True, "parallel_write_safe": True, "version": "1.0"}
+    # Before the collectors (priority 500) record titles and tables of contents.
+    app.connect("doctree-read", _on_doctree_read, priority=400)
+    return {"parallel_read_safe": True, "parallel_write_safe": True, "version": "2.0"}

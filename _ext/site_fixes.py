@@ -17,23 +17,16 @@ any "serious" or "critical" violation, in the light and dark themes):
   but leaves links in the dark theme's light blue (2.2:1 on that grey). A
   small stylesheet, written by this extension, gives those links a dark blue
   (5.3:1).
-* summary-name and svg-img-alt come from markup that vega-embed and vega
-  create in the browser, so no build-time rewrite can reach them; a small
-  inline script (CHART_A11Y_JS) fixes them as the charts render:
-  - vega-embed's action menu is <details title=...><summary><svg/></summary>:
-    the summary has no accessible name (a title on <details> does not count).
-    We copy a name onto the summary ("Chart actions: ...").
-  - vega renders the container of a mark with no data (e.g. the "read in
-    source" layer of a cluster with only second-hand values) as an empty
-    <g role="graphics-symbol"> without a label. It draws nothing, so we hide
-    it from assistive technology (aria-hidden). Likewise an unlabelled
-    geoshape container (g.mark-shape): in this book that is only the grey
-    basemap of the clusters map, decoration. (The better fix is aria=False on
-    that mark_geoshape in analysis/charts.py; this rule is then a no-op.)
-    Labelled marks, and unlabelled marks of other types, are left alone, so
-    the axe check still catches a data layer without a label. The chart's own text
-    alternative (the Vega-Lite description, which vega renders as aria-label
-    on the chart wrapper) is untouched.
+* summary-name comes from markup that vega-embed creates in the browser, so no
+  build-time rewrite can reach it; a small inline script (CHART_A11Y_JS)
+  fixes it as the charts render. Upstream limitation: vega-embed's action
+  menu is <details title=...><summary><svg/></summary>, and vega-embed has
+  no option to name the summary (a title on <details> does not count). We
+  copy a name onto the summary ("Chart actions: ..."). The chart's own text
+  alternative (the Vega-Lite description, which vega renders as aria-label
+  on the chart wrapper) is untouched. (Decorative and empty chart layers are
+  handled where the charts are built, in analysis/charts.py: the basemap has
+  aria=False and no builder emits a layer without rows.)
 """
 from __future__ import annotations
 
@@ -50,16 +43,12 @@ html[data-theme=dark] .bd-content div.cell_output .text_html a:visited {
 }
 """
 
-CHART_A11Y_JS = """/* _ext/site_fixes.py: accessible names for vega-embed markup; see its docstring. */
+CHART_A11Y_JS = """/* _ext/site_fixes.py: an accessible name for vega-embed's action menu; see its docstring. */
 (function () {
   function fix(root) {
     root.querySelectorAll(".vega-embed details > summary:not([aria-label])").forEach(function (s) {
       var t = (s.parentElement.getAttribute("title") || "").trim();
       s.setAttribute("aria-label", t ? "Chart actions: " + t.toLowerCase() : "Chart actions");
-    });
-    root.querySelectorAll(".vega-embed svg.marks g[role=graphics-symbol]:not([aria-label]):empty, " +
-                          ".vega-embed svg.marks g.mark-shape[role=graphics-symbol]:not([aria-label])").forEach(function (g) {
-      g.setAttribute("aria-hidden", "true");
     });
   }
   function start() {

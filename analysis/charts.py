@@ -12,6 +12,8 @@ import os
 import altair as alt
 import pandas as pd
 
+from .evidence import STATUS_WORDS, status_column
+
 OKABE_ITO = ["#0072B2", "#E69F00", "#009E73", "#D55E00", "#CC79A7", "#56B4E9", "#F0E442", "#000000"]
 FONT = "DejaVu Sans, Helvetica, Arial, sans-serif"
 WIDTH = 560
@@ -46,12 +48,38 @@ if os.environ.get("COMPENDIUM_PDF") == "1":
     alt.renderers.enable("png", scale_factor=2)
 
 
+def _without_empty_layers(chart):
+    """Drop layers whose own inline data has no rows (recursing into layers and concatenations).
+
+    Vega renders a mark without data as an empty, unlabelled ``graphics-symbol`` group, which
+    assistive technology announces as an unnamed graphic; a layer with nothing to draw is left out
+    instead. Layers that inherit their parent's data, or filter it, are the builder's to skip.
+    """
+    if isinstance(chart, alt.LayerChart):
+        kept = [_without_empty_layers(c) for c in chart.layer
+                if not (isinstance(c.data, pd.DataFrame) and c.data.empty)]
+        if not kept:
+            raise ValueError("every layer of the chart is empty: nothing to draw")
+        if len(kept) != len(chart.layer):
+            chart = chart.copy(deep=False)
+            chart.layer = kept
+    for attr in ("concat", "vconcat", "hconcat"):
+        parts = getattr(chart, attr, alt.Undefined)
+        if parts is not alt.Undefined:
+            setattr(chart, attr, [_without_empty_layers(c) for c in parts])
+    return chart
+
+
 def finish(chart: alt.TopLevelMixin, title: str, description: str, subtitle: str | None = None) -> alt.TopLevelMixin:
-    """Give a chart its title and text alternative; every builder ends here."""
+    """Give a chart its title and text alternative; every builder ends here.
+
+    Refuses a chart without a text alternative of at least a sentence, and leaves out layers
+    without rows (see :func:`_without_empty_layers`).
+    """
     if not description or len(description) < 20:
         raise ValueError("every chart needs a text alternative of at least a sentence")
     t = alt.Title(title, subtitle=subtitle) if subtitle else alt.Title(title)
-    return chart.properties(title=t, description=description)
+    return _without_empty_layers(chart).properties(title=t, description=description)
 
 
 # --- shared builders -------------------------------------------------------
@@ -135,7 +163,7 @@ def provenance_table_style(df: pd.DataFrame) -> pd.DataFrame:
     """Replace status codes by the words readers see next to every published figure."""
     out = df.copy()
     if "status" in out:
-        out["status"] = out["status"].map({"read-in-source": "read in source", "second-hand": "second-hand"}).fillna(out["status"])
+        out["status"] = status_column(out["status"])
     return out
 
 
@@ -161,8 +189,7 @@ def survey_samples_chart(surveys: pd.DataFrame, *, title: str, description: str,
         n=surveys["n_firms"].astype("Float64"),
         label=[("no survey identified" if pd.isna(st) else "not published") if pd.isna(v) else f"{int(v)} firms"
                for v, st in zip(surveys["n_firms"], surveys["status"])],
-        status=surveys["status"].fillna("gap (no source)").map(
-            {"read-in-source": "read in source", "second-hand": "second-hand"}).fillna("gap (no source)"),
+        status=status_column(surveys["status"], missing="gap (no source)"),
     )[["survey_id", "cluster", "n", "label", "status", "source_key"]].astype(object)
     df = df.where(df.notna(), None)
     y = alt.Y("survey_id:N", title="Survey", sort=list(df["survey_id"]))
@@ -179,8 +206,7 @@ def survey_samples_chart(surveys: pd.DataFrame, *, title: str, description: str,
 
 def _status_scale():
     """Shape scale for provenance markers: words as domain, STATUS_SHAPES as range."""
-    words = {"read-in-source": "read in source", "second-hand": "second-hand"}
-    return alt.Scale(domain=[words[k] for k in STATUS_SHAPES], range=list(STATUS_SHAPES.values()))
+    return alt.Scale(domain=[STATUS_WORDS[k] for k in STATUS_SHAPES], range=list(STATUS_SHAPES.values()))
 
 
 def cluster_map(topo: dict, points: pd.DataFrame, *, title: str, description: str,
@@ -194,7 +220,10 @@ def cluster_map(topo: dict, points: pd.DataFrame, *, title: str, description: st
     'below'), as made by ``analysis.clusters.map_points``.
     """
     countries = alt.Data(values=dict(topo), format=alt.DataFormat(type="topojson", feature="countries"))
-    base = alt.Chart(countries).mark_geoshape(fill="#eeeeee", stroke="#9a9a9a", strokeWidth=0.6, clip=True)
+    # The basemap is decoration: aria=False keeps it out of the accessibility tree (the chart's
+    # description says what the map shows), so vega writes no unlabelled graphics-symbol for it.
+    base = alt.Chart(countries).mark_geoshape(fill="#eeeeee", stroke="#9a9a9a", strokeWidth=0.6, clip=True,
+                                              aria=False)
     tips = tooltip or ["cluster", "place", "geonameid", "role", "note", "teams", "survey_sample"]
     roles = list(dict.fromkeys(points["role"]))
     shapes = ["circle", "diamond", "square", "triangle-up"][: len(roles)]
@@ -251,16 +280,24 @@ def context_series_chart(counts: pd.DataFrame, *, title: str, description: str, 
         color = alt.Color("series:N", title="Geography — definition", sort=list(dict.fromkeys(sub["series"])),
                           legend=alt.Legend(labelLimit=legend_limit, orient="bottom", direction="vertical"))
         base = alt.Chart(sub)
-        lines = base.transform_filter(alt.datum.in_line).mark_line(strokeWidth=2).encode(
-            x=x, y=y, color=color, detail="series_id:N")
+        layers = []
+        # A layer is emitted only when rows reach it: vega renders a mark without data as an
+        # empty, unlabelled graphics-symbol group, which screen readers announce as nothing.
+        if sub["in_line"].any():
+            layers.append(base.transform_filter(alt.datum.in_line).mark_line(strokeWidth=2).encode(
+                x=x, y=y, color=color, detail="series_id:N"))
         shape = alt.Shape("status_label:N", title="Status", scale=_status_scale(), legend=alt.Legend(
             orient="top", direction="horizontal",
             labelExpr="datum.label == 'read in source' ? 'read in source (filled)' : datum.label + ' (hollow)'"))
-        filled = base.transform_filter(alt.datum.status_label == "read in source").mark_point(
-            filled=True, size=90, opacity=1).encode(x=x, y=y, color=color, shape=shape, tooltip=tips)
-        hollow = base.transform_filter(alt.datum.status_label != "read in source").mark_point(
-            filled=False, size=90, strokeWidth=2, opacity=1).encode(x=x, y=y, color=color, shape=shape, tooltip=tips)
-        panels.append(alt.layer(lines, filled, hollow).properties(
+        read = STATUS_WORDS["read-in-source"]
+        if (sub["status_label"] == read).any():
+            layers.append(base.transform_filter(alt.datum.status_label == read).mark_point(
+                filled=True, size=90, opacity=1).encode(x=x, y=y, color=color, shape=shape, tooltip=tips))
+        if (sub["status_label"] != read).any():
+            layers.append(base.transform_filter(alt.datum.status_label != read).mark_point(
+                filled=False, size=90, strokeWidth=2, opacity=1).encode(x=x, y=y, color=color, shape=shape,
+                                                                        tooltip=tips))
+        panels.append(alt.layer(*layers).properties(
             width=width, height=panel_height, title=alt.Title(panel, fontSize=13)))
     chart = alt.vconcat(*panels, spacing=28).resolve_scale(color="independent", y="independent", x="shared",
                                                             shape="shared")

@@ -13,13 +13,8 @@ import html
 
 import pandas as pd
 
-# Words that readers see for the status and evidence-kind codes of data/published/.
-STATUS_WORDS = {"read-in-source": "read in source", "second-hand": "second-hand"}
-EVIDENCE_WORDS = {
-    "published-figure": "published figure",
-    "qualitative-only": "qualitative only",
-    "open-data-analogue": "open-data analogue",
-}
+# Words that readers see for the status and evidence-kind codes of data/published/ (one mapping).
+from .evidence import EVIDENCE_WORDS, STATUS_WORDS, status_words  # noqa: F401  (re-exported)
 
 # Level variables of context_series (stocks of firms or of jobs at a date), by panel.
 # Flows and changes (net_jobs_added, net_change_*, firms_departed, ...) are not levels.
@@ -51,11 +46,6 @@ def _require(df: pd.DataFrame, cols) -> None:
 
 def _blank(v) -> bool:
     return v is None or (not isinstance(v, str) and pd.isna(v)) or (isinstance(v, str) and not v.strip())
-
-
-def status_words(status) -> str:
-    """'read-in-source' -> 'read in source'; anything else unchanged ('' when missing)."""
-    return "" if _blank(status) else STATUS_WORDS.get(status, str(status))
 
 
 # ---- single published rows ------------------------------------------------------------------

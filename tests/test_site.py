@@ -51,7 +51,7 @@ CITABLE_SKIP = {"book/how-to-cite"}
 @pytest.mark.parametrize("page", [f for f in toc_files() if f not in CITABLE_SKIP])
 def test_citation_block_matches_page(page):
     s = soup(f"{page}.html")
-    block = s.select_one("section.chapter-citation pre.chapter-citation-bibtex")
+    block = s.select_one("section.chapter-citation .chapter-citation-bibtex pre")
     assert block is not None, f"{page}: no 'How to cite this chapter' block"
     entries = parse_string(block.get_text(), "bibtex").entries
     assert len(entries) == 1, f"{page}: citation block must hold exactly one BibTeX entry"
