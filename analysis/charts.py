@@ -48,16 +48,22 @@ if os.environ.get("COMPENDIUM_PDF") == "1":
     alt.renderers.enable("png", scale_factor=2)
 
 
-def _without_empty_layers(chart):
-    """Drop layers whose own inline data has no rows (recursing into layers and concatenations).
+def _no_rows(chart, inherited: bool = False) -> bool:
+    """Whether a view has no rows to draw: its own inline data is empty, or it inherits empty data."""
+    own = getattr(chart, "data", alt.Undefined)
+    return own.empty if isinstance(own, pd.DataFrame) else (own is alt.Undefined and inherited)
+
+
+def _without_empty_layers(chart, inherited: bool = False):
+    """Drop layers without rows (recursing into layers and concatenations).
 
     Vega renders a mark without data as an empty, unlabelled ``graphics-symbol`` group, which
     assistive technology announces as an unnamed graphic; a layer with nothing to draw is left out
-    instead. Layers that inherit their parent's data, or filter it, are the builder's to skip.
+    instead. Layers that filter their data are the builder's to skip.
     """
     if isinstance(chart, alt.LayerChart):
-        kept = [_without_empty_layers(c) for c in chart.layer
-                if not (isinstance(c.data, pd.DataFrame) and c.data.empty)]
+        parent_empty = _no_rows(chart, inherited)
+        kept = [_without_empty_layers(c, parent_empty) for c in chart.layer if not _no_rows(c, parent_empty)]
         if not kept:
             raise ValueError("every layer of the chart is empty: nothing to draw")
         if len(kept) != len(chart.layer):
@@ -66,7 +72,7 @@ def _without_empty_layers(chart):
     for attr in ("concat", "vconcat", "hconcat"):
         parts = getattr(chart, attr, alt.Undefined)
         if parts is not alt.Undefined:
-            setattr(chart, attr, [_without_empty_layers(c) for c in parts])
+            setattr(chart, attr, [_without_empty_layers(c, _no_rows(chart, inherited)) for c in parts])
     return chart
 
 
