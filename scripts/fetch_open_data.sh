@@ -2,67 +2,75 @@
 # Fetch the open data that are not inside a PyPI package into the vendor directory
 # (default: <repo>/.vendor), from the registries the project may reach, and verify them.
 #
-#   Debian (apt): r-cran-network=1.18.1-1  -> emon.RData   (Drabek et al. 1981 networks)
-#   npm:          world-atlas@2.0.2        -> countries-110m.json, world-atlas-LICENSE
+# What to fetch is read from the registry, data/datapackage.json (`x-open-data` entries whose
+# x-package.registry is "debian" or "npm": package, version, path inside the package, sha256,
+# and any x-package.extra_files). Each file lands in .vendor/<package>/<path inside the package>,
+# where analysis.data.load looks for it. No checksum is written here.
 #
 # Usage: scripts/fetch_open_data.sh [VENDOR_DIR]
 #
 # Idempotent: a file already present with the expected sha256 is left alone, so a second run
 # downloads nothing. A file that is present but wrong is fetched again. Every extracted file is
-# checked against the sha256 below before it is moved into place; a mismatch stops the script
-# and names the file. The same constants live in analysis/opendata.py (SHA256); a test
-# (tests/test_opendata.py) checks that the two copies agree.
+# checked against its sha256 before it is moved into place; a mismatch stops the script and
+# names the file.
 set -euo pipefail
 
-VENDOR="${1:-$(dirname "$0")/../.vendor}"
-
-DEB_PACKAGE="r-cran-network"
-DEB_VERSION="1.18.1-1"
-DEB_MEMBER="usr/lib/R/site-library/network/data/emon.RData"
-NPM_PACKAGE="world-atlas@2.0.2"
-
-declare -A SHA256=(
-    [emon.RData]=769dd64be43e4915b0f91a54bcfc6e976aa412aeef62990cdf3c9d3a061c5ec7
-    [countries-110m.json]=2516c915867c7baf18ddec727aec46c315541a07cfb3d79a6559b05d5e94eee8
-    [world-atlas-LICENSE]=8048290dfdb6e83fbed17e8985c8cfc4ce9da9b842642f3d3e497280790cfa31
-)
+HERE="$(cd "$(dirname "$0")" && pwd)"
+VENDOR="${1:-$HERE/../.vendor}"
+REGISTRY="$HERE/../data/datapackage.json"
+PYTHON="${PYTHON:-python3}"
 
 log() { printf '[fetch_open_data] %s\n' "$*"; }
 die() { printf '[fetch_open_data] ERROR: %s\n' "$*" >&2; exit 1; }
-
+need() { command -v "$1" >/dev/null 2>&1 || die "'$1' is needed but not installed ($2)"; }
 sha_of() { sha256sum "$1" | cut -d' ' -f1; }
 
-# ok NAME: true when VENDOR/NAME exists and has the expected checksum.
-ok() { [[ -f "$VENDOR/$1" ]] && [[ "$(sha_of "$VENDOR/$1")" == "${SHA256[$1]}" ]]; }
-
-# install_verified SRC NAME: check SRC against the constant for NAME, then move it into VENDOR.
-install_verified() {
-    local src="$1" name="$2" got
-    [[ -f "$src" ]] || die "$name: expected file $src was not in the package"
-    got="$(sha_of "$src")"
-    if [[ "$got" != "${SHA256[$name]}" ]]; then
-        die "checksum mismatch for $name (from $src): expected ${SHA256[$name]}, got $got"
-    fi
-    cp "$src" "$VENDOR/$name.part"
-    mv -f "$VENDOR/$name.part" "$VENDOR/$name"
-    log "ok   $name  sha256 $got"
-}
-
-need() { command -v "$1" >/dev/null 2>&1 || die "'$1' is needed but not installed ($2)"; }
+need "$PYTHON" "Python 3 (standard library only) reads the registry"
+# One line per file: registry <TAB> package <TAB> version <TAB> path in package <TAB> sha256
+FILES="$("$PYTHON" - "$REGISTRY" <<'EOF'
+import json, sys
+desc = json.load(open(sys.argv[1], encoding="utf-8"))
+for e in desc.get("x-open-data", []):
+    pkg = e.get("x-package", {})
+    if pkg.get("registry") not in ("debian", "npm"):
+        continue
+    for f in [{"path": pkg["path"], "hash": e["hash"]}, *pkg.get("extra_files", [])]:
+        print("\t".join([pkg["registry"], pkg["name"], pkg["version"], f["path"],
+                         f["hash"].removeprefix("sha256:")]))
+EOF
+)" || die "could not read the registry $REGISTRY"
+[[ -n "$FILES" ]] || { log "the registry lists no Debian or npm files; nothing to do"; exit 0; }
 
 mkdir -p "$VENDOR"
 VENDOR="$(cd "$VENDOR" && pwd)"
 log "vendor directory: $VENDOR"
 
-want_deb=0
-want_npm=0
-for name in emon.RData; do
-    if ok "$name"; then log "skip $name (present, checksum ok)"; else want_deb=1; fi
-done
-for name in countries-110m.json world-atlas-LICENSE; do
-    if ok "$name"; then log "skip $name (present, checksum ok)"; else want_npm=1; fi
-done
-if [[ $want_deb -eq 0 && $want_npm -eq 0 ]]; then
+# ok PACKAGE PATH SHA: true when VENDOR/PACKAGE/PATH exists with the expected checksum.
+ok() { [[ -f "$VENDOR/$1/$2" ]] && [[ "$(sha_of "$VENDOR/$1/$2")" == "$3" ]]; }
+
+# install_verified SRC PACKAGE PATH SHA: check SRC, then move it to VENDOR/PACKAGE/PATH.
+install_verified() {
+    local src="$1" dest="$VENDOR/$2/$3" got
+    [[ -f "$src" ]] || die "$2: expected file $3 was not in the package"
+    got="$(sha_of "$src")"
+    [[ "$got" == "$4" ]] || die "checksum mismatch for $2/$3 (from $src): expected $4, got $got"
+    mkdir -p "$(dirname "$dest")"
+    cp "$src" "$dest.part"
+    mv -f "$dest.part" "$dest"
+    log "ok   $2/$3  sha256 $got"
+}
+
+# The packages that have at least one file missing or wrong: "registry<TAB>package<TAB>version".
+WANT=""
+while IFS=$'\t' read -r reg pkg ver path sha; do
+    if ok "$pkg" "$path" "$sha"; then
+        log "skip $pkg/$path (present, checksum ok)"
+    else
+        WANT+="$reg"$'\t'"$pkg"$'\t'"$ver"$'\n'
+    fi
+done <<< "$FILES"
+WANT="$(printf '%s' "$WANT" | sort -u)"
+if [[ -z "$WANT" ]]; then
     log "all files present and verified; nothing to do"
     exit 0
 fi
@@ -70,18 +78,20 @@ fi
 TMP="$(mktemp -d "${TMPDIR:-/tmp}/fetch_open_data.XXXXXX")"
 trap 'rm -rf "$TMP"' EXIT
 
-if [[ $want_deb -eq 1 ]]; then
+# unpack_debian PACKAGE VERSION DIR: download the .deb with apt and extract it into DIR.
+unpack_debian() {
+    local pkg="$1" ver="$2" dir="$3" deb
     need apt-get "Debian/Ubuntu apt"
     need dpkg-deb "Debian dpkg"
-    mkdir -p "$TMP/deb"
+    mkdir -p "$TMP/deb" "$dir"
     # apt-get download writes to the current directory and, as root, drops to the _apt user:
     # let that user write there so apt does not warn about an unsandboxed download.
     if [[ $EUID -eq 0 ]] && id _apt >/dev/null 2>&1; then
         chmod 755 "$TMP"
         chown _apt "$TMP/deb"
     fi
-    log "apt-get download $DEB_PACKAGE=$DEB_VERSION"
-    if ! (cd "$TMP/deb" && apt-get download -q "$DEB_PACKAGE=$DEB_VERSION"); then
+    log "apt-get download $pkg=$ver"
+    if ! (cd "$TMP/deb" && apt-get download -q "$pkg=$ver"); then
         log "download failed; the apt lists may be missing or stale: running apt-get update"
         if [[ $EUID -eq 0 ]]; then
             apt-get update -q
@@ -90,31 +100,38 @@ if [[ $want_deb -eq 1 ]]; then
         else
             die "apt-get update needs root; run it as root, then run this script again"
         fi
-        log "apt-get download $DEB_PACKAGE=$DEB_VERSION (second try)"
-        (cd "$TMP/deb" && apt-get download -q "$DEB_PACKAGE=$DEB_VERSION") \
-            || die "apt-get download $DEB_PACKAGE=$DEB_VERSION failed (is this Debian bookworm?)"
+        log "apt-get download $pkg=$ver (second try)"
+        (cd "$TMP/deb" && apt-get download -q "$pkg=$ver") \
+            || die "apt-get download $pkg=$ver failed (is this Debian bookworm?)"
     fi
-    deb="$(ls "$TMP"/deb/"${DEB_PACKAGE}"_*.deb)"
+    deb="$(ls "$TMP"/deb/"${pkg}"_*.deb)"
     log "dpkg-deb -x $(basename "$deb")"
-    dpkg-deb -x "$deb" "$TMP/deb/root"
-    install_verified "$TMP/deb/root/$DEB_MEMBER" emon.RData
-fi
+    dpkg-deb -x "$deb" "$dir"
+}
 
-if [[ $want_npm -eq 1 ]]; then
+# unpack_npm PACKAGE VERSION DIR: npm pack the tarball and extract it into DIR (no Node code runs).
+unpack_npm() {
+    local pkg="$1" ver="$2" dir="$3" tgz
     need npm "Node.js npm"
     need tar "tar"
-    mkdir -p "$TMP/npm"
-    log "npm pack $NPM_PACKAGE"
-    tgz="$(cd "$TMP/npm" && npm pack "$NPM_PACKAGE" --silent)" || die "npm pack $NPM_PACKAGE failed"
+    mkdir -p "$TMP/npm" "$dir"
+    log "npm pack $pkg@$ver"
+    tgz="$(cd "$TMP/npm" && npm pack "$pkg@$ver" --silent)" || die "npm pack $pkg@$ver failed"
     tgz="$TMP/npm/$(printf '%s\n' "$tgz" | tail -n 1)"
-    [[ -f "$tgz" ]] || die "npm pack $NPM_PACKAGE produced no tarball"
-    log "tar -x package/countries-110m.json package/LICENSE from $(basename "$tgz")"
-    tar -xzf "$tgz" -C "$TMP/npm" package/countries-110m.json package/LICENSE
-    install_verified "$TMP/npm/package/countries-110m.json" countries-110m.json
-    install_verified "$TMP/npm/package/LICENSE" world-atlas-LICENSE
-fi
+    [[ -f "$tgz" ]] || die "npm pack $pkg@$ver produced no tarball"
+    log "tar -x $(basename "$tgz")"
+    tar -xzf "$tgz" -C "$dir"
+}
 
-for name in "${!SHA256[@]}"; do
-    ok "$name" || die "$name is not in place with the expected checksum after fetching"
-done
+while IFS=$'\t' read -r reg pkg ver; do
+    root="$TMP/root/$pkg"
+    "unpack_$reg" "$pkg" "$ver" "$root"
+    while IFS=$'\t' read -r freg fpkg fver path sha; do
+        if [[ "$fpkg" == "$pkg" ]]; then install_verified "$root/$path" "$pkg" "$path" "$sha"; fi
+    done <<< "$FILES"
+done <<< "$WANT"
+
+while IFS=$'\t' read -r reg pkg ver path sha; do
+    ok "$pkg" "$path" "$sha" || die "$pkg/$path is not in place with the expected checksum after fetching"
+done <<< "$FILES"
 log "done: all files present and verified in $VENDOR"
