@@ -12,7 +12,9 @@ VENV := .venv
 PY := $(VENV)/bin/python
 JB := $(VENV)/bin/jupyter-book
 STAMP := $(VENV)/.installed-$(shell sha256sum requirements.lock pyproject.toml | sha256sum | cut -c1-12)
-NOTEBOOKS := $(shell sed -n 's/^ *- file: \(.*\)/\1/p' _toc.yml | while read f; do [ -f "$$f.ipynb" ] && echo "$$f.ipynb"; done)
+# The notebooks of _toc.yml (the one list; tests and bench read it the same way). Expanded when a
+# recipe runs, after `env` has made the venv.
+NOTEBOOKS = $(shell $(PY) -m analysis._site notebooks)
 
 .PHONY: linkcheck-external pdf pdf-deps test-pdf datapackage book test env data refresh book-strict test-unit test-nbval test-site pdf bench lock clean system-deps
 

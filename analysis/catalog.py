@@ -1,37 +1,55 @@
 """Catalogues built from the project's own descriptors: data sources, bibliography.
 
-Pure readers of ``data/datapackage.json`` and ``data/references.bib`` (through
-``analysis.data``), used by the Data sources page and the programme chapter.
+Pure readers of the registry ``data/datapackage.json`` (``analysis.registry``) and of
+``data/references.bib``, used by the Data sources page and the programme chapter.
 """
 from __future__ import annotations
 
 import pandas as pd
 
-from . import data, opendata
+from . import _site, registry
 
-KIND_WORDS = {"published": "Published (transcribed)", "open-data": "Open data"}
+KIND_WORDS = {"published": "Published (transcribed)", "open-data": "Open data (analogue)"}
 
 
-def data_sources() -> pd.DataFrame:
-    """One row per dataset the book loads: what, where from, licence, how to cite, evidence kind."""
+def data_sources(uses: dict[str, list[str]] | None = None) -> pd.DataFrame:
+    """One row per registered dataset: what, where from, licence, how to cite, caveat, who loads it.
+
+    Generated from the registry alone (no data file is read). ``used_by`` lists the chapters
+    whose code loads the dataset by name (``uses``: dataset -> chapters, by default read from the
+    notebooks of ``_toc.yml``); it is empty for a dataset that is registered but loaded by no
+    chapter.
+    """
+    uses = _site.dataset_uses() if uses is None else uses
     rows = []
-    for res in data.datapackage()["resources"]:
+    for e in registry.entries():
+        label = f"data/{e['path']}" if registry.is_tabular(e) else registry.local_file(e["x-package"])[1]
+        prov = registry.provenance(e, label)
+        sha = f"sha256 {prov['sha256'][:12]}…"
+        if registry.is_tabular(e):
+            where = f"{label} ({sha})"
+        else:
+            where = f"{prov['package']}: {prov['path_in_package']} ({sha})"
         rows.append({
-            "dataset": res["name"], "title": res.get("title", ""),
-            "evidence": KIND_WORDS.get(res.get("x-evidence-kind"), res.get("x-evidence-kind")),
-            "where": f"data/{res['path']} (sha256 {res['hash'].removeprefix('sha256:')[:12]}…)",
-            "licence": ", ".join(l.get("name", "") for l in res.get("licenses", [])),
-            "cite": "; ".join(s.get("title", "") for s in res.get("sources", [])),
-            "caveat": res.get("description", ""),
-        })
-    for name in sorted(data.OPEN):
-        prov = opendata.provenance(data.load(name))
-        rows.append({
-            "dataset": name, "title": prov["title"], "evidence": KIND_WORDS["open-data"] + " (analogue)",
-            "where": f"{prov['package']}: {prov['path_in_package']}",
-            "licence": prov["licence"], "cite": prov["original_source"], "caveat": prov["caveat"],
+            "dataset": e["name"], "title": prov["title"],
+            "evidence": KIND_WORDS.get(prov["evidence_kind"], prov["evidence_kind"]),
+            "where": where, "licence": prov["licence"], "cite": prov["original_source"],
+            "caveat": prov["caveat"], "used_by": ", ".join(uses.get(e["name"], [])),
         })
     return pd.DataFrame(rows)
+
+
+def source_counts(sources: pd.DataFrame) -> dict[str, int]:
+    """Counts for the Data sources page: datasets some chapter loads, by evidence kind, and the rest."""
+    used = sources["used_by"] != ""
+    kind = sources["evidence"]
+    return {
+        "n_registered": len(sources),
+        "n_used": int(used.sum()),
+        "n_used_published": int((used & (kind == KIND_WORDS["published"])).sum()),
+        "n_used_open": int((used & (kind == KIND_WORDS["open-data"])).sum()),
+        "n_unused": int((~used).sum()),
+    }
 
 
 def _plain(latex: str) -> str:

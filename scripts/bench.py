@@ -89,9 +89,9 @@ def summary(values: list[float]) -> dict:
 
 
 def notebooks() -> list[str]:
-    toc = (ROOT / "_toc.yml").read_text(encoding="utf-8")
-    files = re.findall(r"^\s*- file:\s*(\S+)", toc, flags=re.M)
-    return [f + ".ipynb" for f in files if (ROOT / (f + ".ipynb")).exists()]
+    from analysis._site import notebooks as toc_notebooks  # the one notebook list (_toc.yml)
+
+    return [str(p.relative_to(ROOT)) for p in toc_notebooks()]
 
 
 def machine() -> dict:
@@ -255,9 +255,9 @@ INIT_SCRIPT = """
 
 def browser_child(root: Path, names: list[str], runs: int) -> dict:
     """Runs in a child process; prints RESULT <json>; the parent kills it."""
-    sys.path.insert(0, str(ROOT / "tests"))
     from playwright.sync_api import sync_playwright
-    from site_helpers import CHROMIUM_ARGS, serve
+
+    from analysis._site import CHROMIUM_ARGS, serve
 
     exe = shutil.which("chromium") or shutil.which("chromium-browser")
     results: dict[str, list] = {n: [] for n in names}
@@ -307,8 +307,7 @@ def browser_child(root: Path, names: list[str], runs: int) -> dict:
 def browser_timings(runs: int) -> dict:
     names = [p.name for p in sorted((HTML / "book").glob("*.html"))]
     cmd = [sys.executable, __file__, "--browser-child", str(runs)] + names
-    sys.path.insert(0, str(ROOT / "tests"))
-    from site_helpers import run_child_for_json
+    from analysis._site import run_child_for_json
 
     result, err = run_child_for_json(cmd, "RESULT", timeout=120 + 30 * runs * len(names), cwd=ROOT, env=env())
     if result is None:

