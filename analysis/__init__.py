@@ -2,4 +2,4 @@
 
 Notebooks import this package and nothing else of the project's own.
 """
-__all__ = ["paths", "data", "validate", "opendata", "catalog", "charts", "clusters", "networks", "embeddedness", "mobility"]
+__all__ = ["paths", "data", "registry", "validate", "opendata", "catalog", "charts", "clusters", "networks", "embeddedness", "mobility"]

@@ -13,6 +13,8 @@ import html
 
 import pandas as pd
 
+from ._frames import require_columns as _require
+
 # Words that readers see for the status and evidence-kind codes of data/published/ (one mapping).
 from .evidence import EVIDENCE_WORDS, STATUS_WORDS, status_words  # noqa: F401  (re-exported)
 
@@ -36,12 +38,6 @@ LABEL_POSITIONS = {
     "Cambridge": "above", "Oxford": "left", "Munich": "right", "Grenoble": "left",
     "Göteborg": "right", "Sophia-Antipolis": "right", "Randstad": "right",
 }
-
-
-def _require(df: pd.DataFrame, cols) -> None:
-    missing = [c for c in cols if c not in df.columns]
-    if missing:
-        raise ValueError(f"missing column(s): {', '.join(map(repr, missing))}")
 
 
 def _blank(v) -> bool:

@@ -9,13 +9,12 @@ from pathlib import Path
 import pytest
 
 from analysis import paths
+from site_scans import broken_links, scan_for_third_party
 
 ROOT = paths.ROOT
 
 
 def test_cdn_scan_flags_a_cdn_script(tmp_path):
-    from test_site import scan_for_third_party
-
     (tmp_path / "ok.html").write_text('<a href="https://example.org">a link is fine</a><script src="_static/x.js"></script>')
     assert scan_for_third_party(tmp_path) == []
     (tmp_path / "bad.html").write_text('<script src="https://cdn.jsdelivr.net/npm/vega@6"></script>')
@@ -25,8 +24,6 @@ def test_cdn_scan_flags_a_cdn_script(tmp_path):
 
 
 def test_link_check_flags_a_broken_anchor_and_page(tmp_path):
-    from test_site import broken_links
-
     (tmp_path / "a.html").write_text('<h2 id="here">x</h2><a href="b.html#there">b</a><a href="#here">self</a>')
     (tmp_path / "b.html").write_text('<h2 id="there">y</h2><a href="a.html">a</a>')
     pages = sorted(tmp_path.glob("*.html"))

@@ -4,9 +4,9 @@ import re
 import nbformat
 import pytest
 
-from analysis import paths
+from analysis._site import notebooks
 
-NOTEBOOKS = sorted(paths.BOOK.glob("*.ipynb"))
+NOTEBOOKS = notebooks()
 PATHY = re.compile(r"""(open\(|read_csv\(|read_json\(|Path\(|["'][^"']*\.(csv|json|bib|RData|pkl)["'])""")
 
 

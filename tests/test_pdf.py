@@ -10,6 +10,7 @@ import nbformat
 import pytest
 
 from analysis import paths
+from analysis._site import notebooks
 
 pytestmark = pytest.mark.pdf
 PDF = paths.ROOT / "_build" / "pdf" / "compendium.pdf"
@@ -23,7 +24,7 @@ def pdf_text() -> str:
 
 def chart_outputs() -> int:
     n = 0
-    for nb_path in paths.BOOK.glob("*.ipynb"):
+    for nb_path in notebooks():
         for cell in nbformat.read(nb_path, as_version=4).cells:
             for out in cell.get("outputs", []):
                 if "altair-viz-" in str(out.get("data", {}).get("text/html", "")):

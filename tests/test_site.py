@@ -1,7 +1,6 @@
 """Checks on the built book (_build/html): structure, citations, claims, glossary, links, no CDN."""
 import re
-from pathlib import Path
-from urllib.parse import unquote, urlparse
+from urllib.parse import urlparse
 
 import pytest
 import yaml
@@ -10,23 +9,16 @@ from pybtex.database import parse_string
 from pybtex.richtext import Text
 
 from analysis import data, paths
+from analysis._site import notebooks, toc_files
 from site_helpers import pages, require_build
+from site_scans import broken_links, scan_for_third_party
 
 pytestmark = pytest.mark.site
 ROOT = paths.ROOT
 
 
-def toc_files() -> list[str]:
-    toc = yaml.safe_load((ROOT / "_toc.yml").read_text())
-    files = [toc["root"]]
-    for part in toc.get("parts", []):
-        files += [c["file"] for c in part["chapters"]]
-    files += [c["file"] for c in toc.get("chapters", [])]
-    return files
-
-
 def notebook_pages() -> list[str]:
-    return [f for f in toc_files() if (ROOT / f"{f}.ipynb").exists()]
+    return [str(p.relative_to(ROOT).with_suffix("")) for p in notebooks()]
 
 
 def soup(rel: str) -> BeautifulSoup:
@@ -102,35 +94,6 @@ def test_every_claim_has_its_section_and_every_theme_cites_a_claim():
         assert re.search(r"\bCL-\d{2}\b", text), f"{chapter} cites no ledger id"
 
 
-def _internal_targets(s: BeautifulSoup, page: Path):
-    for a in s.find_all("a", href=True):
-        href = a["href"]
-        if urlparse(href).scheme or href.startswith(("mailto:", "javascript:")):
-            continue
-        yield href
-
-
-def broken_links(root: Path, page_paths) -> list[str]:
-    """Every internal link and #anchor on the given pages that does not resolve."""
-    cache: dict[Path, set] = {}
-    problems = []
-    for p in page_paths:
-        s = BeautifulSoup(p.read_text(encoding="utf-8"), "html.parser")
-        cache[p] = {t.get("id") for t in s.find_all(id=True)}
-        for href in _internal_targets(s, p):
-            path, _, frag = href.partition("#")
-            target = (p.parent / unquote(path)).resolve() if path else p
-            if not target.exists():
-                problems.append(f"{p.relative_to(root)}: broken link {href}")
-                continue
-            if frag and target.suffix == ".html":
-                if target not in cache:
-                    cache[target] = {t.get("id") for t in BeautifulSoup(target.read_text(encoding="utf-8"), "html.parser").find_all(id=True)}
-                if unquote(frag) not in cache[target]:
-                    problems.append(f"{p.relative_to(root)}: missing anchor {href}")
-    return problems
-
-
 def test_internal_links_and_anchors_resolve():
     problems = broken_links(require_build(), pages())
     assert not problems, "\n".join(problems)
@@ -147,35 +110,6 @@ def test_every_glossary_term_is_used():
             used.add(a["href"].split("#", 1)[1])
     unused = sorted(terms - used)
     assert not unused, f"glossary terms never used in the book: {unused}"
-
-
-FETCHING = re.compile(r"""(?:<script[^>]+src|<link[^>]+href|<img[^>]+src|<iframe[^>]+src|<source[^>]+src|"""
-                      r"""@import\s+url\(|url\(|fetch\(|importScripts\()\s*=?\s*["']?(https?:)?//""", re.I)
-CDN_HOSTS = re.compile(r"cdn\.jsdelivr\.net|unpkg\.com|cdnjs\.cloudflare\.com|code\.jquery\.com|"
-                       r"cdn\.plot\.ly|googleapis\.com|polyfill\.io", re.I)
-
-
-def scan_for_third_party(root: Path) -> list[str]:
-    problems = []
-    for f in sorted(root.rglob("*")):
-        if f.suffix not in {".html", ".js", ".css"} or "_sources" in f.parts:
-            continue
-        text = f.read_text(encoding="utf-8", errors="replace")
-        rel = f.relative_to(root)
-        for m in FETCHING.finditer(text):
-            snippet = text[m.start(): m.end() + 60].replace("\n", " ")
-            if "mathjax" in snippet.lower():
-                problems.append(f"{rel}: MathJax from a CDN: {snippet}")
-            else:
-                problems.append(f"{rel}: fetches from another host: {snippet}")
-        # Any CDN host named in a page is a problem (inline loaders live there).
-        # Vendored library bundles (vega, MathJax) contain CDN URLs as inert data
-        # for optional features; the browser check, which records every request
-        # with the network closed, proves none of them is fetched.
-        if f.suffix == ".html":
-            for m in CDN_HOSTS.finditer(text):
-                problems.append(f"{rel}: names a CDN: {text[max(0, m.start() - 40): m.end() + 20]!r}")
-    return problems
 
 
 def test_no_third_party_requests_in_built_site():
