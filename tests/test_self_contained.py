@@ -1,6 +1,7 @@
 """A clone is self-contained: no tracked file points to material outside the repository."""
 import re
 import subprocess
+from pathlib import Path
 
 from analysis import paths
 
@@ -16,7 +17,7 @@ def test_no_tracked_file_points_outside_the_repository():
         if path.suffix not in {".py", ".yml", ".yaml", ".bib", ".md", ".toml", ".sh", ".cfg", ".json", ".ipynb", ".cff"} \
                 and path.name != "Makefile":
             continue
-        if not path.is_file():
+        if not path.is_file() or path == Path(__file__):  # this file names the patterns
             continue
         for i, line in enumerate(path.read_text(encoding="utf-8", errors="replace").splitlines(), 1):
             if OUTSIDE.search(line):
