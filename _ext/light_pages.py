@@ -54,7 +54,9 @@ def _visit_math(self, node):
 
 def _visit_displaymath(self, node):
     latex = node.astext()
-    self.body.append(self.starttag(node, "div", CLASS="math mathml"))
+    # tabindex: a formula wider than a phone scrolls in its box, and a scrolling
+    # region must be reachable from the keyboard (axe: scrollable-region-focusable).
+    self.body.append(self.starttag(node, "div", CLASS="math mathml", tabindex="0"))
     if node.get("number"):
         from sphinx.util.math import get_node_equation_number
 
@@ -140,8 +142,21 @@ def _trim_icon_css(css_path: Path, used: set[str]) -> None:
 
 _KEEP_SYNC = ("documentation_options.js",)
 _SCRIPT_SRC = re.compile(r'<script(?P<attrs>(?![^>]*\b(?:defer|async|type="module")\b)[^>]*\bsrc="(?P<src>[^"]+)"[^>]*)>')
-_ALTAIR = re.compile(r'(<script type="text/javascript">)(\s*\(function\(spec, embedOpt\)\{.*?)(</script>)', re.S)
-_WRAP_OPEN = 'document.addEventListener("DOMContentLoaded", function () {'
+_ALTAIR = re.compile(r'(<script type="text/javascript">)((?:(?!</script>).)*?vegaEmbed(?:(?!</script>).)*?)(</script>)', re.S)
+_WRAP_MARK = "/* deferred by _ext/light_pages.py */"
+_ALTAIR_DEBUG = 'var VEGA_DEBUG = (typeof VEGA_DEBUG == "undefined") ? {} : VEGA_DEBUG;'
+
+
+def _wrap_altair(body: str) -> str:
+    """Run an altair loader after the deferred vega bundle, as it would have run inline.
+
+    Inside a DOMContentLoaded callback ``document.currentScript`` is null, so the script
+    element is captured first; and VEGA_DEBUG (set by the bundle) is read from window.
+    """
+    body = body.replace("document.currentScript", "currentScript")
+    body = body.replace(_ALTAIR_DEBUG, "var VEGA_DEBUG = window.VEGA_DEBUG || {};")
+    return (f"{_WRAP_MARK}(function (currentScript) {{ document.addEventListener(\"DOMContentLoaded\", "
+            f"function () {{{body}}}); }})(document.currentScript);\n")
 
 
 def _defer_scripts(page: str) -> str:
@@ -153,9 +168,9 @@ def _defer_scripts(page: str) -> str:
     page = _SCRIPT_SRC.sub(repl, page)
 
     def wrap(m):
-        if _WRAP_OPEN in m.group(2):
+        if _WRAP_MARK in m.group(2):
             return m.group(0)
-        return f"{m.group(1)}{_WRAP_OPEN}{m.group(2)}}});\n{m.group(3)}"
+        return m.group(1) + _wrap_altair(m.group(2)) + m.group(3)
 
     return _ALTAIR.sub(wrap, page)
 
