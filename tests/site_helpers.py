@@ -54,10 +54,34 @@ class _QuietHandler(http.server.SimpleHTTPRequestHandler):
         pass
 
 
+class _GzipHandler(_QuietHandler):
+    """Text files gzip-compressed when the client asks, as any real static host serves them."""
+
+    TEXT = {".html", ".css", ".js", ".json", ".svg", ".txt", ".map"}
+
+    def do_GET(self):
+        path = Path(self.translate_path(self.path))
+        if (path.suffix not in self.TEXT or not path.is_file()
+                or "gzip" not in self.headers.get("Accept-Encoding", "")):
+            return super().do_GET()
+        import gzip
+
+        body = gzip.compress(path.read_bytes(), compresslevel=6, mtime=0)
+        self.send_response(200)
+        self.send_header("Content-Type", self.guess_type(str(path)))
+        self.send_header("Content-Encoding", "gzip")
+        self.send_header("Content-Length", str(len(body)))
+        self.end_headers()
+        self.wfile.write(body)
+
+
 @contextlib.contextmanager
-def serve(root: Path):
-    """Serve a folder on 127.0.0.1 on a free port; yields the base URL."""
-    handler = functools.partial(_QuietHandler, directory=str(root))
+def serve(root: Path, compress: bool = False):
+    """Serve a folder on 127.0.0.1 on a free port; yields the base URL.
+
+    ``compress``: gzip text files (the benchmark measures a page as a reader would get it).
+    """
+    handler = functools.partial(_GzipHandler if compress else _QuietHandler, directory=str(root))
     httpd = http.server.ThreadingHTTPServer(("127.0.0.1", 0), handler)
     thread = threading.Thread(target=httpd.serve_forever, daemon=True)
     thread.start()

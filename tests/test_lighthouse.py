@@ -27,10 +27,10 @@ def require_lighthouse():
         pytest.skip(msg)
 
 
-def run_lighthouse(root, rels, categories=CATEGORIES, timeout=1200) -> list[dict]:
+def run_lighthouse(root, rels, categories=CATEGORIES, timeout=1200, compress=False) -> list[dict]:
     """One result dict per page (see scripts/lighthouse_pages.mjs)."""
     exe = require_chromium()
-    with serve(root) as base:
+    with serve(root, compress=compress) as base:
         proc = subprocess.run(["node", str(RUNNER), categories, *[f"{base}/{r}" for r in rels]],
                               capture_output=True, text=True, timeout=timeout, cwd=paths.ROOT,
                               env={**os.environ, "CHROME_PATH": exe})
