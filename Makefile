@@ -16,7 +16,11 @@ STAMP := $(VENV)/.installed-$(shell sha256sum requirements.lock pyproject.toml |
 # recipe runs, after `env` has made the venv.
 NOTEBOOKS = $(shell $(PY) -m analysis._site notebooks)
 
-.PHONY: linkcheck-external pdf pdf-deps test-pdf datapackage book test env data refresh book-strict test-unit test-nbval test-site pdf bench lock clean system-deps
+# tag the notebooks' code cells for the reading view (remove plumbing, collapse analysis code)
+tag-cells:
+	$(PY) scripts/tag_cells.py
+
+.PHONY: tag-cells node-deps linkcheck-external pdf pdf-deps test-pdf datapackage book test env data refresh book-strict test-unit test-nbval test-site pdf bench lock clean system-deps
 
 ## environment: created from the lock file; re-created when the lock changes
 env: $(STAMP)
@@ -52,8 +56,14 @@ test-nbval: env data
 	$(PY) -m pytest -p no:cacheprovider --nbval --nbval-current-env \
 	  --nbval-sanitize-with tests/nbval_sanitize.cfg $(NOTEBOOKS)
 
-test-site: env
-	@echo ">> built-site checks (structure, citations, browser)"
+## Node tools for the site checks (Lighthouse), exactly as package-lock.json pins them
+node-deps: node_modules/.installed
+node_modules/.installed: package.json package-lock.json
+	npm ci --no-audit --no-fund --loglevel=error
+	touch $@
+
+test-site: env node-deps
+	@echo ">> built-site checks (structure, citations, browser, Lighthouse audits)"
 	$(PY) -m pytest -p no:cacheprovider tests -m site
 
 test: test-unit test-nbval book-strict test-site
@@ -96,7 +106,7 @@ pdf-deps:
 ## timings and page weights on this machine -> bench/report.md, bench/report.json (not a test;
 ## takes several minutes; BENCH_ARGS=--quick for one run per build measure). It cleans and
 ## rebuilds _build, so run it in a clone when someone else is using this working tree.
-bench: env data
+bench: env data node-deps
 	PYTHONPATH=$(CURDIR) $(PY) scripts/bench.py $(BENCH_ARGS)
 
 ## regenerate the lock from requirements.in in a throwaway environment

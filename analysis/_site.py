@@ -78,10 +78,34 @@ class _QuietHandler(http.server.SimpleHTTPRequestHandler):
         pass
 
 
+class _GzipHandler(_QuietHandler):
+    """Text files gzip-compressed when the client asks, as any real static host serves them."""
+
+    TEXT = {".html", ".css", ".js", ".json", ".svg", ".txt", ".map"}
+
+    def do_GET(self):
+        path = Path(self.translate_path(self.path))
+        if (path.suffix not in self.TEXT or not path.is_file()
+                or "gzip" not in self.headers.get("Accept-Encoding", "")):
+            return super().do_GET()
+        import gzip
+
+        body = gzip.compress(path.read_bytes(), compresslevel=6, mtime=0)
+        self.send_response(200)
+        self.send_header("Content-Type", self.guess_type(str(path)))
+        self.send_header("Content-Encoding", "gzip")
+        self.send_header("Content-Length", str(len(body)))
+        self.end_headers()
+        self.wfile.write(body)
+
+
 @contextlib.contextmanager
-def serve(root: Path):
-    """Serve a folder on 127.0.0.1 on a free port; yields the base URL."""
-    handler = functools.partial(_QuietHandler, directory=str(root))
+def serve(root: Path, compress: bool = False):
+    """Serve a folder on 127.0.0.1 on a free port; yields the base URL.
+
+    ``compress``: gzip text files (the benchmark measures a page as a reader would get it).
+    """
+    handler = functools.partial(_GzipHandler if compress else _QuietHandler, directory=str(root))
     httpd = http.server.ThreadingHTTPServer(("127.0.0.1", 0), handler)
     thread = threading.Thread(target=httpd.serve_forever, daemon=True)
     thread.start()
@@ -121,6 +145,27 @@ def run_child_for_json(cmd: list[str], marker: str, *, timeout: float, cwd, env=
     if not lines:
         return None, f"(exit {proc.returncode}) {err[-3000:]}"
     return json.loads(lines[-1][len(marker) + 1:]), err
+
+
+LIGHTHOUSE_RUNNER = paths.ROOT / "scripts" / "lighthouse_pages.mjs"
+
+
+def run_lighthouse(root, rels, categories="accessibility,best-practices,seo", timeout=1200,
+                   compress=False) -> list[dict]:
+    """Lighthouse (npm, package-lock.json) on pages of a built site, one Node process and one
+    browser; one result dict per page (see scripts/lighthouse_pages.mjs). Used by the
+    Lighthouse test and by the benchmark."""
+    exe = chromium_path()
+    if exe is None:
+        raise RuntimeError("Debian chromium not found (install with `make system-deps`)")
+    with serve(root, compress=compress) as base:
+        proc = subprocess.run(["node", str(LIGHTHOUSE_RUNNER), categories, *[f"{base}/{r}" for r in rels]],
+                              capture_output=True, text=True, timeout=timeout, cwd=paths.ROOT,
+                              env={**os.environ, "CHROME_PATH": exe})
+    results = [json.loads(l[3:]) for l in proc.stdout.splitlines() if l.startswith("LH ")]
+    if proc.returncode != 0 or len(results) != len(rels):
+        raise AssertionError(f"lighthouse run failed (exit {proc.returncode}): {proc.stderr[-2000:]}")
+    return results
 
 
 if __name__ == "__main__":

@@ -316,6 +316,53 @@ def browser_timings(runs: int) -> dict:
     return result
 
 
+# ---------------------------------------------------------------- Lighthouse (issue 15)
+LH_TARGETS = {"performance": 0.90, "accessibility": 1.0, "best-practices": 1.0, "seo": 1.0}
+WEIGHT_TARGET = {False: 1.0e6, True: 1.5e6}  # first-load bytes: page without / with charts
+
+
+def lighthouse_pages() -> dict:
+    """Lighthouse mobile preset (its default), four categories, every page of book/; one browser."""
+    from analysis._site import run_lighthouse
+
+    rels = [f"book/{p.name}" for p in sorted((HTML / "book").glob("*.html"))]
+    out = {}
+    for r in run_lighthouse(HTML, rels, categories=",".join(LH_TARGETS),
+                             timeout=60 * len(rels) + 120, compress=True):
+        out[r["url"].rsplit("/", 1)[-1]] = r
+    return out
+
+
+def lighthouse_rows(r: dict) -> list[str]:
+    """Markdown: one row per page with scores, weight, heaviest files and what misses the target."""
+    L = ["### Lighthouse (mobile preset) and first-load weight", "",
+         "Lighthouse 12 (npm, `package-lock.json`), its default mobile preset: simulated slow 4G and a 4x slower "
+         "CPU, against Debian chromium with the network closed, pages served gzip-compressed (as a static host "
+         "serves them) from 127.0.0.1; first load counts uncompressed bytes. Targets: performance ≥ 90, accessibility, best practices and "
+         "SEO 100; first load ≤ 1 MB without charts, ≤ 1.5 MB with charts. Measured on commit "
+         f"`{(r.get('lighthouse_machine') or r['machine'])['commit'][:12]}`"
+         + (" (with uncommitted changes)" if (r.get('lighthouse_machine') or r['machine'])['tracked_files_modified'] else "")
+         + ".", "",
+         "| Page | Perf. | A11y | BP | SEO | First load | Three heaviest files | Between it and the target |",
+         "|---|---:|---:|---:|---:|---:|---|---|"]
+    for name, p in r["pages"].items():
+        lh = r.get("lighthouse", {}).get(name)
+        if not lh:
+            continue
+        s = lh["categories"]
+        charts = bool(p.get("charts"))
+        weight = p["first_load_bytes"]
+        gaps = [f"{a} ({v})" for c, a, _sc, _t, v in lh["failing"] if s.get(c, 1) < LH_TARGETS[c]]
+        if weight > WEIGHT_TARGET[charts]:
+            gaps.append(f"weight over {kb(WEIGHT_TARGET[charts])}")
+        heavy = ", ".join(f"`{Path(urlparse(u).path).name}` {kb(b)}" for u, b in lh["heaviest"])
+        L.append(f"| {name} | {round(100 * s['performance'])} | {round(100 * s['accessibility'])} | "
+                 f"{round(100 * s['best-practices'])} | {round(100 * s['seo'])} | {kb(weight)} | {heavy} | "
+                 f"{'; '.join(gaps) or 'meets every target'} |")
+    L.append("")
+    return L
+
+
 # ---------------------------------------------------------------- report
 def fmt_s(s: dict) -> str:
     return f"{s['median']:.1f} s ({s['min']:.1f}–{s['max']:.1f}, n={len(s['runs'])})"
@@ -406,6 +453,8 @@ def write_report(r: dict) -> None:
     L.append(f"Heaviest page: {biggest[0]}; its largest files: " + ", ".join(
         f"`{f}` {kb(n)}" for f, n in biggest[1]["largest_files"]) + ".")
     L.append("")
+    if r.get("lighthouse"):
+        L.extend(lighthouse_rows(r))
     (OUT / "report.md").write_text("\n".join(L), encoding="utf-8")
 
 
@@ -432,8 +481,8 @@ def evaluate(r: dict) -> list[dict]:
                  "pass": not over,
                  "why": "every page loads the same shared files, whatever its content; on the heaviest page the "
                         "largest are " + ", ".join(f"`{f}` ({kb(n)})" for f, n in pages[worst]["largest_files"]) +
-                        ". The vega bundle is added to every page (also pages without charts) and "
-                        "fontawesome.js comes with the theme."})
+                        ". Since issue 15 the vega bundle is loaded only by pages with charts, and neither "
+                        "fontawesome.js nor MathJax is loaded at all."})
     times = {n: p["browser"]["charts_after_load_s"]["max"] for n, p in pages.items()
              if p["charts"] and p.get("browser", {}).get("charts_after_load_s")}
     complete = all(p.get("browser", {}).get("all_rendered", False) for p in pages.values() if p["charts"])
@@ -463,6 +512,8 @@ def main() -> None:
     ap.add_argument("--page-runs", type=int, default=5, help="runs of the page render timings")
     ap.add_argument("--skip-make-test", action="store_true", help="do not time the whole `make test`")
     ap.add_argument("--report-only", action="store_true", help="re-write report.md from report.json")
+    ap.add_argument("--lighthouse-only", action="store_true",
+                    help="on the existing _build/html: page weights and Lighthouse only; other figures kept from report.json")
     ap.add_argument("--browser-child", nargs="+", help=argparse.SUPPRESS)
     a = ap.parse_args()
     if a.browser_child:
@@ -470,6 +521,14 @@ def main() -> None:
         return
     if a.report_only:  # re-write report.md (and the target rows) from report.json
         r = json.loads((OUT / "report.json").read_text(encoding="utf-8"))
+        r["targets"] = evaluate(r)
+        write_report(r)
+        return
+    if a.lighthouse_only:
+        r = json.loads((OUT / "report.json").read_text(encoding="utf-8"))
+        r["pages"] = {n: {**r["pages"].get(n, {}), **w} for n, w in page_weights().items()}
+        r["lighthouse"] = lighthouse_pages()
+        r["lighthouse_machine"] = machine()
         r["targets"] = evaluate(r)
         write_report(r)
         return
@@ -518,6 +577,7 @@ def main() -> None:
             entry["charts_after_navigation_s"] = summary([x["charts_done"] / 1000 for x in good])
         r["pages"].setdefault(name, {})["browser"] = entry
 
+    r["lighthouse"] = lighthouse_pages()
     nb = notebooks()
     nbval_cmd = [str(BIN / "python"), "-m", "pytest", "-p", "no:cacheprovider", "--nbval", "--nbval-current-env",
                  "--nbval-sanitize-with", "tests/nbval_sanitize.cfg", *nb]

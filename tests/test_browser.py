@@ -1,5 +1,10 @@
 """Open every built page in headless Chromium with the network closed.
 
+Layout (issue 15), at 390 px (a phone) and 1280 px (a desktop): the page body never
+scrolls sideways, no table cell breaks a word in the middle, no chart is wider than
+the text column, every cell tagged ``remove-cell`` is absent and every collapsed
+(``hide-input``) cell opens. Lighthouse's non-timing audits are in test_lighthouse.py.
+
 Each page must load with no console errors and no failed requests, every
 altair chart must contain a rendered SVG with a text alternative, no request
 may leave 127.0.0.1, and axe-core (shipped by axe-playwright-python) must find
@@ -20,6 +25,7 @@ from urllib.parse import urlparse
 import pytest
 
 from site_helpers import CHROMIUM_ARGS, pages, require_build, require_chromium, run_child_for_json, serve
+from site_layout import LAYOUT_WIDTHS, layout_problems, reading_view_problems
 
 pytestmark = pytest.mark.site
 
@@ -82,7 +88,7 @@ def check_pages(root, page_paths):
     with serve(root) as base:
         p = sync_playwright().start()
         browser = p.chromium.launch(executable_path=exe, headless=True, args=CHROMIUM_ARGS)
-        context = browser.new_context()
+        context = browser.new_context(viewport={"width": 1280, "height": 900})
 
         def route(r):
             host = urlparse(r.request.url).hostname
@@ -132,6 +138,19 @@ def check_pages(root, page_paths):
                 page.evaluate("document.documentElement.dataset.theme = 'dark'")
                 page.wait_for_timeout(300)  # let colour transitions finish
                 problems.extend(axe_problems(axe, page, rel, " (dark)", AXE_DARK_OPTIONS))
+                # Layout at a phone's and a desktop's width (fresh load at each size:
+                # charts and media queries are laid out for the width they load at).
+                errors.clear()  # axe's own CSSOM fetches are not the reader's
+                for width, height in LAYOUT_WIDTHS:
+                    page.set_viewport_size({"width": width, "height": height})
+                    page.goto(f"{base}/{rel}", wait_until="networkidle")
+                    if n:
+                        page.wait_for_function("([sel, n]) => document.querySelectorAll(sel).length >= n",
+                                               arg=[CHART_SVG, n], timeout=15000)
+                    problems.extend(layout_problems(page, rel, width))
+                    problems.extend(reading_view_problems(page, rel, width))
+                    page_errors.extend(e for e in errors if e not in page_errors)
+                page.set_viewport_size({"width": 1280, "height": 900})
             except Exception as exc:  # noqa: BLE001 - any failure is a finding
                 problems.append(f"{rel}: {type(exc).__name__}: {exc}")
             else:
