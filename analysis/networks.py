@@ -21,7 +21,7 @@ __all__ = [
     "ei_permutation_test", "expected_ei_random", "summary_table", "layout",
     "edge_table", "node_table", "LOCATION_WORDS", "readable_name", "layout_isolates_apart", "drawing_tables",
     "location_ei_table", "broker_table", "networks_with_verdict", "transitivity",
-    "degree_preserving_null", "policy_cost_table", "brokerage_roles",
+    "degree_preserving_null", "degree_preserving_nulls", "policy_cost_table", "brokerage_roles",
     "brokerage_role_table", "BROKERAGE_ROLES",
 ]
 
@@ -211,6 +211,25 @@ def _ei_from_codes(codes, edges):
     return (2 * E - m) / m  # (E - I)/(E + I) with I = m - E
 
 
+def _ei_statistic(codes, edges):
+    """E-I as a function of label rows (..., n). Two groups: with x the 0/1 indicator of group 1,
+    E = x . deg - x' A x (ties leaving group 1), one matrix product for a whole batch of
+    labellings; more groups: compare the codes at both ends of every tie."""
+    if codes.max() > 1:
+        return lambda c: _ei_from_codes(c, edges)
+    n, m = len(codes), len(edges)
+    A = np.zeros((n, n))
+    A[edges[:, 0], edges[:, 1]] = A[edges[:, 1], edges[:, 0]] = 1.0
+    deg = A.sum(axis=1)
+
+    def ei(c):
+        x = np.asarray(c, dtype=float)
+        ext = x @ deg - ((x @ A) * x).sum(axis=-1)
+        return (2 * np.rint(ext) - m) / m
+
+    return ei
+
+
 def ei_index(G, groups) -> float:
     """Krackhardt-Stern E-I index (E - I)/(E + I), in [-1, 1].
 
@@ -239,7 +258,7 @@ def ei_permutation_test(G, groups, n_perm: int = 2000, seed: int = 0,
     Krackhardt & Stern (1988).
     """
     codes, edges = _ei_arrays(G, groups)
-    res = stats.label_permutation_test(lambda c: _ei_from_codes(c, edges), codes, n_resamples=n_perm,
+    res = stats.label_permutation_test(_ei_statistic(codes, edges), codes, n_resamples=n_perm,
                                        seed=seed, max_exact=max_exact)
     return {**res, "expected_mean": res["null_mean"], "n_perm": res["n_resamples"]}
 
@@ -251,7 +270,119 @@ def _ei_from_edge_sets(codes, E):
     return (2 * ext - m) / m
 
 
-def degree_preserving_null(G, groups, n_chains: int = 500, attempts_per_tie: int = 30,
+def _rewire_many(problems, n_chains, attempts_per_tie, seed, trace_points):
+    """Degree-preserving double-edge swaps for several (codes, edges) problems at once.
+
+    Every problem gets ``n_chains`` chains and ``attempts_per_tie * m`` attempts; all chains of
+    all problems advance together in flat numpy arrays (one Python step for all of them). Each
+    problem draws from its own ``default_rng(seed)``, one (steps, 3, chains) block at a time, so
+    its result does not depend on which other problems share the batch.
+    """
+    R = n_chains
+    ms = np.array([len(e) for _, e in problems])
+    ns = np.array([len(c) for c, _ in problems])
+    reps = np.repeat(np.arange(len(problems)), R)            # problem of each chain
+    m_r, n_r = ms[reps], ns[reps]
+    base_e = np.concatenate([[0], np.cumsum(m_r)[:-1]])      # chain offsets, flat edge arrays
+    base_a = np.concatenate([[0], np.cumsum(n_r * n_r)[:-1]])  # chain offsets, flat adjacency
+    src = np.concatenate([np.tile(e[:, 0], R) for _, e in problems])
+    dst = np.concatenate([np.tile(e[:, 1], R) for _, e in problems])
+    A = np.zeros(int((n_r * n_r).sum()), dtype=bool)
+    chain_of_edge = np.repeat(np.arange(len(reps)), m_r)
+    off, nn = base_a[chain_of_edge], n_r[chain_of_edge]
+    A[off + src * nn + dst] = True
+    A[off + dst * nn + src] = True
+    n_att = attempts_per_tie * ms
+    limit = n_att[reps]
+    rngs = [np.random.default_rng(seed) for _ in problems]
+    marks = [set(np.unique(np.linspace(0, k, trace_points + 1).round().astype(int)).tolist()) for k in n_att]
+    traces = [[] for _ in problems]
+    accepted = np.zeros(len(problems), dtype=np.int64)
+    first = [slice(g * R, (g + 1) * R) for g in range(len(problems))]
+    edge_first = [slice(int(base_e[g * R]), int(base_e[g * R]) + R * ms[g]) for g in range(len(problems))]
+    observed = [np.zeros((n, n), dtype=bool) for n in ns]
+    for g, (_, e) in enumerate(problems):
+        observed[g][e[:, 0], e[:, 1]] = observed[g][e[:, 1], e[:, 0]] = True
+
+    def edge_sets(g):
+        sl = edge_first[g]
+        return np.stack([src[sl].reshape(R, ms[g]), dst[sl].reshape(R, ms[g])], axis=-1)
+
+    def record(g, step):
+        E = edge_sets(g)
+        ei = _ei_from_edge_sets(problems[g][0], E)
+        kept = observed[g][E[..., 0], E[..., 1]].mean(axis=1)
+        traces[g].append({"attempts_per_tie": step / ms[g], "ei_mean": float(ei.mean()),
+                          "ei_low": float(np.percentile(ei, 2.5)),
+                          "ei_high": float(np.percentile(ei, 97.5)), "ties_kept": float(kept.mean())})
+
+    for g in range(len(problems)):
+        record(g, 0)
+    total, block = int(n_att.max()), 256
+    for start in range(1, total + 1, block):
+        size = min(block, total + 1 - start)
+        U = np.concatenate([rng.random((size, 3, R)) for rng in rngs], axis=2)
+        I = (U[:, 0] * m_r).astype(np.int64) + base_e
+        J = (U[:, 1] * m_r).astype(np.int64) + base_e
+        F = U[:, 2] < 0.5
+        for t in range(size):
+            step = start + t
+            i, j, flip = I[t], J[t], F[t]
+            a, b = src[i], dst[i]
+            c = np.where(flip, dst[j], src[j])
+            d = np.where(flip, src[j], dst[j])
+            ok = ((i != j) & (a != d) & (c != b) & (step <= limit)
+                  & ~A[base_a + a * n_r + d] & ~A[base_a + c * n_r + b])
+            if ok.any():
+                o, w = base_a[ok], n_r[ok]
+                a, b, c, d, i, j = a[ok], b[ok], c[ok], d[ok], i[ok], j[ok]
+                A[o + a * w + b] = A[o + b * w + a] = A[o + c * w + d] = A[o + d * w + c] = False
+                A[o + a * w + d] = A[o + d * w + a] = A[o + c * w + b] = A[o + b * w + c] = True
+                src[i], dst[i], src[j], dst[j] = a, d, c, b
+                accepted += np.bincount(reps[ok], minlength=len(problems))
+            for g in range(len(problems)):
+                if step in marks[g]:
+                    record(g, step)
+    out = []
+    for g, (codes, edges) in enumerate(problems):
+        E = edge_sets(g)
+        out.append({"null": _ei_from_edge_sets(codes, E), "edges": E, "trace": pd.DataFrame(traces[g]),
+                    "acceptance": accepted[g] / (n_att[g] * R), "n_attempts": int(n_att[g])})
+    return out
+
+
+def _degree_result(codes, edges, res, n_chains, attempts_per_tie, seed, nodes):
+    null = res["null"]
+    obs = float(_ei_from_codes(codes, edges))
+    return {
+        "observed": obs, "null": null, "null_mean": float(null.mean()),
+        "ci_low": float(np.percentile(null, 2.5)), "ci_high": float(np.percentile(null, 97.5)),
+        "p_value": stats.pvalue_from_null(null, obs, exact=False),
+        "p_interval": stats.mc_pvalue_interval(null, obs),
+        "p_min": stats.smallest_attainable_p(null, exact=False, observed=obs),
+        "n_chains": n_chains, "attempts_per_tie": attempts_per_tie, "n_attempts": res["n_attempts"],
+        "acceptance": res["acceptance"], "seed": seed, "trace": res["trace"],
+        "nodes": nodes, "edges": res["edges"],
+    }
+
+
+def degree_preserving_nulls(items, n_chains: int = 500, attempts_per_tie: int = 20,
+                            seed: int = 0, trace_points: int = 20) -> list:
+    """:func:`degree_preserving_null` for several (G, groups) pairs in one vectorised run.
+
+    Each result is the one :func:`degree_preserving_null` gives for that pair alone.
+    """
+    if n_chains < 1 or attempts_per_tie < 1:
+        raise ValueError(f"n_chains and attempts_per_tie must be >= 1, got {n_chains}, {attempts_per_tie}")
+    items = list(items)
+    problems = [_ei_arrays(G, groups) for G, groups in items]
+    runs = _rewire_many(problems, n_chains, attempts_per_tie, seed, trace_points)
+    return [_degree_result(c, e, r, n_chains, attempts_per_tie, seed,
+                           _sorted(undirected(G).subgraph(_groups_map(G, groups))))
+            for (G, groups), (c, e), r in zip(items, problems, runs)]
+
+
+def degree_preserving_null(G, groups, n_chains: int = 500, attempts_per_tie: int = 20,
                            seed: int = 0, trace_points: int = 20) -> dict:
     """E-I index on graphs rewired by double-edge swaps that keep every node's degree.
 
@@ -267,62 +398,12 @@ def degree_preserving_null(G, groups, n_chains: int = 500, attempts_per_tie: int
     percentiles), p_value (two-sided Monte Carlo, :func:`analysis.stats.pvalue_from_null`),
     p_interval, p_min, n_chains, attempts_per_tie, n_attempts, acceptance (share of attempts
     that swapped), seed, nodes and edges (the final edge lists, (n_chains, m, 2) indices into
-    nodes), and ``trace``: a DataFrame (attempts_per_tie, ei_mean, ei_low, ei_high,
-    ties_kept) of the chains' state at ``trace_points`` checkpoints, to show the chains mix
-    (ties_kept = mean share of the observed ties still present).
+    nodes), and ``trace``: a DataFrame (attempts_per_tie, ei_mean, ei_low, ei_high, ties_kept)
+    of the chains' state at ``trace_points`` checkpoints, to show the chains mix (ties_kept =
+    mean share of the observed ties still present).
     """
-    if n_chains < 1 or attempts_per_tie < 1:
-        raise ValueError(f"n_chains and attempts_per_tie must be >= 1, got {n_chains}, {attempts_per_tie}")
-    codes, edges = _ei_arrays(G, groups)
-    n, m = len(codes), len(edges)
-    rng = np.random.default_rng(seed)
-    R = n_chains
-    rows = np.arange(R)
-    E = np.broadcast_to(edges, (R, m, 2)).copy()
-    A = np.zeros((R, n, n), dtype=bool)
-    A[:, edges[:, 0], edges[:, 1]] = True
-    A[:, edges[:, 1], edges[:, 0]] = True
-    observed_adj = A[0].copy()
-    n_attempts = attempts_per_tie * m
-    marks = set(np.unique(np.linspace(0, n_attempts, trace_points + 1).round().astype(int)).tolist())
-    trace, accepted = [], 0
-
-    def record(step):
-        ei = _ei_from_edge_sets(codes, E)
-        kept = observed_adj[E[..., 0], E[..., 1]].mean(axis=1)
-        trace.append({"attempts_per_tie": step / m, "ei_mean": float(ei.mean()),
-                      "ei_low": float(np.percentile(ei, 2.5)), "ei_high": float(np.percentile(ei, 97.5)),
-                      "ties_kept": float(kept.mean())})
-
-    record(0)
-    for step in range(1, n_attempts + 1):
-        i = rng.integers(m, size=R)
-        j = rng.integers(m, size=R)
-        flip = rng.random(R) < 0.5
-        a, b = E[rows, i, 0], E[rows, i, 1]
-        c = np.where(flip, E[rows, j, 1], E[rows, j, 0])
-        d = np.where(flip, E[rows, j, 0], E[rows, j, 1])
-        ok = (i != j) & (a != d) & (c != b) & ~A[rows, a, d] & ~A[rows, c, b]
-        r, a, b, c, d, i, j = rows[ok], a[ok], b[ok], c[ok], d[ok], i[ok], j[ok]
-        A[r, a, b] = A[r, b, a] = A[r, c, d] = A[r, d, c] = False
-        A[r, a, d] = A[r, d, a] = A[r, c, b] = A[r, b, c] = True
-        E[r, i] = np.stack([a, d], axis=1)
-        E[r, j] = np.stack([c, b], axis=1)
-        accepted += len(r)
-        if step in marks:
-            record(step)
-    null = _ei_from_edge_sets(codes, E)
-    obs = float(_ei_from_codes(codes, edges))
-    return {
-        "observed": obs, "null": null, "null_mean": float(null.mean()),
-        "ci_low": float(np.percentile(null, 2.5)), "ci_high": float(np.percentile(null, 97.5)),
-        "p_value": stats.pvalue_from_null(null, obs, exact=False),
-        "p_interval": stats.mc_pvalue_interval(null, obs),
-        "p_min": stats.smallest_attainable_p(null, exact=False, observed=obs),
-        "n_chains": R, "attempts_per_tie": attempts_per_tie, "n_attempts": n_attempts,
-        "acceptance": accepted / (n_attempts * R), "seed": seed, "trace": pd.DataFrame(trace),
-        "nodes": _sorted(undirected(G).subgraph(_groups_map(G, groups))), "edges": E,
-    }
+    return degree_preserving_nulls([(G, groups)], n_chains=n_chains, attempts_per_tie=attempts_per_tie,
+                                   seed=seed, trace_points=trace_points)[0]
 
 
 def expected_ei_random(n_by_group: Mapping) -> float:
@@ -518,7 +599,7 @@ def drawing_tables(G, seed: int = 0, attrs=(), location_attr: str | None = None,
 
 def location_ei_table(graphs: Mapping, attr: str = "Location", both: str = "exclude",
                       n_perm: int = 2000, seed: int = 0, n_chains: int = 500,
-                      attempts_per_tie: int = 30, max_exact: int = stats.MAX_EXACT) -> pd.DataFrame:
+                      attempts_per_tie: int = 20, max_exact: int = stats.MAX_EXACT) -> pd.DataFrame:
     """E-I index of the local / non-local partition per network, under two nulls.
 
     Everything is on the undirected simple graph among the organisations the ``both`` policy
@@ -535,7 +616,7 @@ def location_ei_table(graphs: Mapping, attr: str = "Location", both: str = "excl
     One group only, or no ties: NaN measures, verdict "undefined", reason in ``note``.
     Floats rounded to 3 decimals, p-values to 4 (smallest attainable p to 6).
     """
-    rows = []
+    rows, todo = [], []  # todo: testable networks, whose degree-preserving nulls run together
     for name, G in graphs.items():
         part = local_partition(G, attr=attr, both=both)
         H = undirected(G).subgraph(part)
@@ -555,25 +636,29 @@ def location_ei_table(graphs: Mapping, attr: str = "Location", both: str = "excl
         elif H.number_of_edges() == 0:
             row["note"] = "no ties among retained organisations: E-I undefined"
         else:
-            lab = ei_permutation_test(G, part, n_perm=n_perm, seed=seed, max_exact=max_exact)
-            deg = degree_preserving_null(G, part, n_chains=n_chains, attempts_per_tie=attempts_per_tie,
-                                         seed=seed)
-            ext = sum(part[u] != part[v] for u, v in H.edges())
-            v_lab = _verdict(lab["observed"], lab["null_mean"], lab["p_value"], lab["p_min"])
-            v_deg = _verdict(deg["observed"], deg["null_mean"], deg["p_value"], deg["p_min"])
-            combined = (_INTERNAL if v_lab == _INTERNAL and v_deg == _INTERNAL
-                        else _LABEL_ONLY if v_lab == _INTERNAL else v_lab)
-            row.update(external=ext, internal=row["ties"] - ext, ei_index=lab["observed"],
-                       boundary_share=ext / row["ties"],
-                       expected_random=expected_ei_random({"local": n_loc,
-                                                           "non-local": len(part) - n_loc}),
-                       exact=lab["exact"], n_labelings=lab["n_labelings"],
-                       null_mean=lab["null_mean"], ci_low=lab["ci_low"], ci_high=lab["ci_high"],
-                       p_value=lab["p_value"], p_min=lab["p_min"], verdict_label=v_lab,
-                       deg_null_mean=deg["null_mean"], deg_ci_low=deg["ci_low"],
-                       deg_ci_high=deg["ci_high"], deg_p_value=deg["p_value"],
-                       deg_p_min=deg["p_min"], verdict_degree=v_deg, verdict=combined)
+            todo.append((len(rows), G, part))
         rows.append(row)
+    degs = degree_preserving_nulls([(G, part) for _, G, part in todo], n_chains=n_chains,
+                                   attempts_per_tie=attempts_per_tie, seed=seed)
+    for (k, G, part), deg in zip(todo, degs):
+        row = rows[k]
+        H = undirected(G).subgraph(part)
+        lab = ei_permutation_test(G, part, n_perm=n_perm, seed=seed, max_exact=max_exact)
+        ext = sum(part[u] != part[v] for u, v in H.edges())
+        v_lab = _verdict(lab["observed"], lab["null_mean"], lab["p_value"], lab["p_min"])
+        v_deg = _verdict(deg["observed"], deg["null_mean"], deg["p_value"], deg["p_min"])
+        combined = (_INTERNAL if v_lab == _INTERNAL and v_deg == _INTERNAL
+                    else _LABEL_ONLY if v_lab == _INTERNAL else v_lab)
+        n_loc = row["n_local"]
+        row.update(external=ext, internal=row["ties"] - ext, ei_index=lab["observed"],
+                   boundary_share=ext / row["ties"],
+                   expected_random=expected_ei_random({"local": n_loc, "non-local": row["n_nonlocal"]}),
+                   exact=lab["exact"], n_labelings=lab["n_labelings"],
+                   null_mean=lab["null_mean"], ci_low=lab["ci_low"], ci_high=lab["ci_high"],
+                   p_value=lab["p_value"], p_min=lab["p_min"], verdict_label=v_lab,
+                   deg_null_mean=deg["null_mean"], deg_ci_low=deg["ci_low"],
+                   deg_ci_high=deg["ci_high"], deg_p_value=deg["p_value"],
+                   deg_p_min=deg["p_min"], verdict_degree=v_deg, verdict=combined)
     out = pd.DataFrame(rows)
     out[["external", "internal", "n_labelings"]] = out[["external", "internal", "n_labelings"]].astype("Int64")
     out["exact"] = out["exact"].astype("boolean")
