@@ -20,7 +20,7 @@ __all__ = [
     "betweenness", "brokerage_top", "local_partition", "ei_index", "boundary_share",
     "ei_permutation_test", "expected_ei_random", "summary_table", "layout",
     "edge_table", "node_table", "LOCATION_WORDS", "readable_name", "layout_isolates_apart", "drawing_tables",
-    "location_ei_table", "broker_table", "networks_with_verdict", "transitivity",
+    "location_ei_table", "location_ei_tables", "broker_table", "networks_with_verdict", "transitivity",
     "degree_preserving_null", "degree_preserving_nulls", "policy_cost_table", "brokerage_roles",
     "brokerage_role_table", "BROKERAGE_ROLES",
 ]
@@ -278,15 +278,17 @@ def _rewire_many(problems, n_chains, attempts_per_tie, seed, trace_points):
     problem draws from its own ``default_rng(seed)``, one (steps, 3, chains) block at a time, so
     its result does not depend on which other problems share the batch.
     """
+    if not problems:
+        return []
     R = n_chains
     ms = np.array([len(e) for _, e in problems])
     ns = np.array([len(c) for c, _ in problems])
     reps = np.repeat(np.arange(len(problems)), R)            # problem of each chain
-    m_r, n_r = ms[reps], ns[reps]
-    base_e = np.concatenate([[0], np.cumsum(m_r)[:-1]])      # chain offsets, flat edge arrays
-    base_a = np.concatenate([[0], np.cumsum(n_r * n_r)[:-1]])  # chain offsets, flat adjacency
-    src = np.concatenate([np.tile(e[:, 0], R) for _, e in problems])
-    dst = np.concatenate([np.tile(e[:, 1], R) for _, e in problems])
+    m_r, n_r = ms[reps].astype(np.int32), ns[reps].astype(np.int32)
+    base_e = np.concatenate([[0], np.cumsum(m_r)[:-1]]).astype(np.int32)  # chain offsets, edges
+    base_a = np.concatenate([[0], np.cumsum(n_r * n_r)[:-1]]).astype(np.int32)  # and adjacency
+    src = np.concatenate([np.tile(e[:, 0], R) for _, e in problems]).astype(np.int32)
+    dst = np.concatenate([np.tile(e[:, 1], R) for _, e in problems]).astype(np.int32)
     A = np.zeros(int((n_r * n_r).sum()), dtype=bool)
     chain_of_edge = np.repeat(np.arange(len(reps)), m_r)
     off, nn = base_a[chain_of_edge], n_r[chain_of_edge]
@@ -322,24 +324,28 @@ def _rewire_many(problems, n_chains, attempts_per_tie, seed, trace_points):
     for start in range(1, total + 1, block):
         size = min(block, total + 1 - start)
         U = np.concatenate([rng.random((size, 3, R)) for rng in rngs], axis=2)
-        I = (U[:, 0] * m_r).astype(np.int64) + base_e
-        J = (U[:, 1] * m_r).astype(np.int64) + base_e
-        F = U[:, 2] < 0.5
+        live = np.flatnonzero(limit >= start)  # chains of finished problems drop out
+        lm, lbe, lba, ln, lrep, llim = m_r[live], base_e[live], base_a[live], n_r[live], reps[live], limit[live]
+        I = (U[:, 0, live] * lm).astype(np.int32) + lbe
+        J = (U[:, 1, live] * lm).astype(np.int32) + lbe
+        F = U[:, 2, live] < 0.5
         for t in range(size):
             step = start + t
             i, j, flip = I[t], J[t], F[t]
             a, b = src[i], dst[i]
             c = np.where(flip, dst[j], src[j])
             d = np.where(flip, src[j], dst[j])
-            ok = ((i != j) & (a != d) & (c != b) & (step <= limit)
-                  & ~A[base_a + a * n_r + d] & ~A[base_a + c * n_r + b])
+            ok = ((i != j) & (a != d) & (c != b) & (step <= llim)
+                  & ~A[lba + a * ln + d] & ~A[lba + c * ln + b])
             if ok.any():
-                o, w = base_a[ok], n_r[ok]
                 a, b, c, d, i, j = a[ok], b[ok], c[ok], d[ok], i[ok], j[ok]
-                A[o + a * w + b] = A[o + b * w + a] = A[o + c * w + d] = A[o + d * w + c] = False
-                A[o + a * w + d] = A[o + d * w + a] = A[o + c * w + b] = A[o + b * w + c] = True
+                # cells of the four old (a-b, c-d) and four new (a-d, c-b) directed entries
+                cells = lba[ok] + np.stack([a, b, c, d, a, d, c, b]) * ln[ok] + np.stack(
+                    [b, a, d, c, d, a, b, c])
+                A[cells[:4]] = False
+                A[cells[4:]] = True
                 src[i], dst[i], src[j], dst[j] = a, d, c, b
-                accepted += np.bincount(reps[ok], minlength=len(problems))
+                accepted += np.bincount(lrep[ok], minlength=len(problems))
             for g in range(len(problems)):
                 if step in marks[g]:
                     record(g, step)
@@ -367,23 +373,48 @@ def _degree_result(codes, edges, res, n_chains, attempts_per_tie, seed, nodes):
 
 
 def degree_preserving_nulls(items, n_chains: int = 500, attempts_per_tie: int = 20,
-                            seed: int = 0, trace_points: int = 20) -> list:
+                            seed: int = 0, trace_points: int = 20, shortcut: bool = True) -> list:
     """:func:`degree_preserving_null` for several (G, groups) pairs in one vectorised run.
 
-    Each result is the one :func:`degree_preserving_null` gives for that pair alone.
+    Each result is the one :func:`degree_preserving_null` gives for that pair alone. With
+    ``shortcut``, a pair whose E-I index no rewiring can change (:func:`_ei_fixed_by_degrees`)
+    gets its point-mass null directly (edges None, empty trace, acceptance NaN).
     """
     if n_chains < 1 or attempts_per_tie < 1:
         raise ValueError(f"n_chains and attempts_per_tie must be >= 1, got {n_chains}, {attempts_per_tie}")
     items = list(items)
     problems = [_ei_arrays(G, groups) for G, groups in items]
-    runs = _rewire_many(problems, n_chains, attempts_per_tie, seed, trace_points)
-    return [_degree_result(c, e, r, n_chains, attempts_per_tie, seed,
-                           _sorted(undirected(G).subgraph(_groups_map(G, groups))))
-            for (G, groups), (c, e), r in zip(items, problems, runs)]
+    fixed = [shortcut and _ei_fixed_by_degrees(c, e) for c, e in problems]
+    runs = iter(_rewire_many([p for p, f in zip(problems, fixed) if not f], n_chains,
+                             attempts_per_tie, seed, trace_points))
+    out = []
+    for (G, groups), (c, e), f in zip(items, problems, fixed):
+        if f:  # every rewiring has the observed E-I: no need to run the chains
+            obs = float(_ei_from_codes(c, e))
+            run = {"null": np.full(n_chains, obs), "edges": None, "acceptance": np.nan,
+                   "n_attempts": 0, "trace": pd.DataFrame(columns=["attempts_per_tie", "ei_mean",
+                                                                   "ei_low", "ei_high", "ties_kept"])}
+        else:
+            run = next(runs)
+        out.append(_degree_result(c, e, run, n_chains, attempts_per_tie, seed,
+                                  _sorted(undirected(G).subgraph(_groups_map(G, groups)))))
+    return out
+
+
+def _ei_fixed_by_degrees(codes, edges) -> bool:
+    """True when degree-preserving rewiring cannot change the E-I index (two groups only).
+
+    E = (sum of the degrees in group g) - 2 x (ties inside g), for either group g. If g has
+    fewer than two nodes with a tie, no tie can ever lie inside it, so E is fixed.
+    """
+    if codes.max() > 1:
+        return False
+    active = np.bincount(edges.ravel(), minlength=len(codes)) > 0
+    return any(np.count_nonzero(active & (codes == g)) < 2 for g in (0, 1))
 
 
 def degree_preserving_null(G, groups, n_chains: int = 500, attempts_per_tie: int = 20,
-                           seed: int = 0, trace_points: int = 20) -> dict:
+                           seed: int = 0, trace_points: int = 20, shortcut: bool = True) -> dict:
     """E-I index on graphs rewired by double-edge swaps that keep every node's degree.
 
     Works on the undirected simple graph among the grouped nodes (the graph the E-I index
@@ -403,7 +434,7 @@ def degree_preserving_null(G, groups, n_chains: int = 500, attempts_per_tie: int
     mean share of the observed ties still present).
     """
     return degree_preserving_nulls([(G, groups)], n_chains=n_chains, attempts_per_tie=attempts_per_tie,
-                                   seed=seed, trace_points=trace_points)[0]
+                                   seed=seed, trace_points=trace_points, shortcut=shortcut)[0]
 
 
 def expected_ei_random(n_by_group: Mapping) -> float:
@@ -616,58 +647,92 @@ def location_ei_table(graphs: Mapping, attr: str = "Location", both: str = "excl
     One group only, or no ties: NaN measures, verdict "undefined", reason in ``note``.
     Floats rounded to 3 decimals, p-values to 4 (smallest attainable p to 6).
     """
-    rows, todo = [], []  # todo: testable networks, whose degree-preserving nulls run together
-    for name, G in graphs.items():
-        part = local_partition(G, attr=attr, both=both)
-        H = undirected(G).subgraph(part)
-        n_loc = sum(g == "local" for g in part.values())
-        row = {"network": name, "policy": both, "n_local": n_loc,
-               "n_nonlocal": len(part) - n_loc, "n_excluded": G.number_of_nodes() - len(part),
-               "ties": H.number_of_edges(), "external": np.nan, "internal": np.nan,
-               "ei_index": np.nan, "boundary_share": np.nan, "expected_random": np.nan,
-               "exact": pd.NA, "n_labelings": pd.NA, "null_mean": np.nan, "ci_low": np.nan,
-               "ci_high": np.nan, "p_value": np.nan, "p_min": np.nan, "verdict_label": "undefined",
-               "deg_null_mean": np.nan, "deg_ci_low": np.nan, "deg_ci_high": np.nan,
-               "deg_p_value": np.nan, "deg_p_min": np.nan, "verdict_degree": "undefined",
-               "verdict": "undefined", "note": ""}
-        if n_loc == 0 or n_loc == len(part):
-            only = "local" if n_loc else "non-local"
-            row["note"] = f"all retained organisations are {only}: E-I undefined"
-        elif H.number_of_edges() == 0:
-            row["note"] = "no ties among retained organisations: E-I undefined"
-        else:
-            todo.append((len(rows), G, part))
-        rows.append(row)
-    degs = degree_preserving_nulls([(G, part) for _, G, part in todo], n_chains=n_chains,
-                                   attempts_per_tie=attempts_per_tie, seed=seed)
-    for (k, G, part), deg in zip(todo, degs):
-        row = rows[k]
-        H = undirected(G).subgraph(part)
-        lab = ei_permutation_test(G, part, n_perm=n_perm, seed=seed, max_exact=max_exact)
-        ext = sum(part[u] != part[v] for u, v in H.edges())
-        v_lab = _verdict(lab["observed"], lab["null_mean"], lab["p_value"], lab["p_min"])
-        v_deg = _verdict(deg["observed"], deg["null_mean"], deg["p_value"], deg["p_min"])
-        combined = (_INTERNAL if v_lab == _INTERNAL and v_deg == _INTERNAL
-                    else _LABEL_ONLY if v_lab == _INTERNAL else v_lab)
-        n_loc = row["n_local"]
-        row.update(external=ext, internal=row["ties"] - ext, ei_index=lab["observed"],
-                   boundary_share=ext / row["ties"],
-                   expected_random=expected_ei_random({"local": n_loc, "non-local": row["n_nonlocal"]}),
-                   exact=lab["exact"], n_labelings=lab["n_labelings"],
-                   null_mean=lab["null_mean"], ci_low=lab["ci_low"], ci_high=lab["ci_high"],
-                   p_value=lab["p_value"], p_min=lab["p_min"], verdict_label=v_lab,
-                   deg_null_mean=deg["null_mean"], deg_ci_low=deg["ci_low"],
-                   deg_ci_high=deg["ci_high"], deg_p_value=deg["p_value"],
-                   deg_p_min=deg["p_min"], verdict_degree=v_deg, verdict=combined)
-    out = pd.DataFrame(rows)
-    out[["external", "internal", "n_labelings"]] = out[["external", "internal", "n_labelings"]].astype("Int64")
-    out["exact"] = out["exact"].astype("boolean")
-    floats = ["ei_index", "boundary_share", "expected_random", "null_mean", "ci_low", "ci_high",
-              "deg_null_mean", "deg_ci_low", "deg_ci_high"]
-    out[floats] = out[floats].round(3)
-    out[["p_value", "deg_p_value"]] = out[["p_value", "deg_p_value"]].round(4)
-    out[["p_min", "deg_p_min"]] = out[["p_min", "deg_p_min"]].round(6)  # can be ~1e-5
-    return out
+    return location_ei_tables(graphs, policies=(both,), attr=attr, n_perm=n_perm, seed=seed,
+                              n_chains=n_chains, attempts_per_tie=attempts_per_tie,
+                              max_exact=max_exact)[both]
+
+
+def location_ei_tables(graphs: Mapping, policies=("exclude", "local"), attr: str = "Location",
+                       n_perm: int = 2000, seed: int = 0, n_chains: int = 500,
+                       attempts_per_tie: int = 20, max_exact: int = stats.MAX_EXACT,
+                       with_traces: bool = False):
+    """:func:`location_ei_table` for several ``both`` policies: {policy: table}, each identical
+    to the single-policy call. A network whose partition is the same under two policies (no
+    "both" organisation) is tested once, and all degree-preserving nulls run in one batch.
+    With ``with_traces``, also returns {policy: {network: mixing trace of its degree-preserving
+    null}} (see :func:`degree_preserving_null`)."""
+    rows, todo = [], []  # todo: testable (network, policy) rows
+    for both in policies:
+        for name, G in graphs.items():
+            rows.append(_ei_row(name, G, both, attr, todo, len(rows)))
+    unique = {}  # (network, partition) -> index of its first occurrence in todo
+    for t, (_, name, G, part) in enumerate(todo):
+        unique.setdefault((name, tuple(sorted(part.items(), key=str))), t)
+    firsts = sorted(set(unique.values()))
+    degs = dict(zip(firsts, degree_preserving_nulls([(todo[t][2], todo[t][3]) for t in firsts],
+                                                    n_chains=n_chains, attempts_per_tie=attempts_per_tie,
+                                                    seed=seed)))
+    labs = {t: ei_permutation_test(todo[t][2], todo[t][3], n_perm=n_perm, seed=seed, max_exact=max_exact)
+            for t in firsts}
+    traces = {both: {} for both in policies}
+    for k, name, G, part in todo:
+        t = unique[(name, tuple(sorted(part.items(), key=str)))]
+        _fill_ei_row(rows[k], G, part, labs[t], degs[t])
+        traces[rows[k]["policy"]][name] = degs[t]["trace"]
+    out = {}
+    for both in policies:
+        tab = pd.DataFrame([r for r in rows if r["policy"] == both])
+        tab[["external", "internal", "n_labelings"]] = tab[["external", "internal", "n_labelings"]].astype("Int64")
+        tab["exact"] = tab["exact"].astype("boolean")
+        floats = ["ei_index", "boundary_share", "expected_random", "null_mean", "ci_low", "ci_high",
+                  "deg_null_mean", "deg_ci_low", "deg_ci_high"]
+        tab[floats] = tab[floats].round(3)
+        tab[["p_value", "deg_p_value"]] = tab[["p_value", "deg_p_value"]].round(4)
+        tab[["p_min", "deg_p_min"]] = tab[["p_min", "deg_p_min"]].round(6)  # can be ~1e-5
+        out[both] = tab
+    return (out, traces) if with_traces else out
+
+
+def _ei_row(name, G, both, attr, todo, k):
+    """The table row of one network and policy; testable rows are queued in ``todo``."""
+    part = local_partition(G, attr=attr, both=both)
+    H = undirected(G).subgraph(part)
+    n_loc = sum(g == "local" for g in part.values())
+    row = {"network": name, "policy": both, "n_local": n_loc,
+           "n_nonlocal": len(part) - n_loc, "n_excluded": G.number_of_nodes() - len(part),
+           "ties": H.number_of_edges(), "external": np.nan, "internal": np.nan,
+           "ei_index": np.nan, "boundary_share": np.nan, "expected_random": np.nan,
+           "exact": pd.NA, "n_labelings": pd.NA, "null_mean": np.nan, "ci_low": np.nan,
+           "ci_high": np.nan, "p_value": np.nan, "p_min": np.nan, "verdict_label": "undefined",
+           "deg_null_mean": np.nan, "deg_ci_low": np.nan, "deg_ci_high": np.nan,
+           "deg_p_value": np.nan, "deg_p_min": np.nan, "verdict_degree": "undefined",
+           "verdict": "undefined", "note": ""}
+    if n_loc == 0 or n_loc == len(part):
+        only = "local" if n_loc else "non-local"
+        row["note"] = f"all retained organisations are {only}: E-I undefined"
+    elif H.number_of_edges() == 0:
+        row["note"] = "no ties among retained organisations: E-I undefined"
+    else:
+        todo.append((k, name, G, part))
+    return row
+
+
+def _fill_ei_row(row, G, part, lab, deg):
+    H = undirected(G).subgraph(part)
+    ext = sum(part[u] != part[v] for u, v in H.edges())
+    v_lab = _verdict(lab["observed"], lab["null_mean"], lab["p_value"], lab["p_min"])
+    v_deg = _verdict(deg["observed"], deg["null_mean"], deg["p_value"], deg["p_min"])
+    combined = (_INTERNAL if v_lab == _INTERNAL and v_deg == _INTERNAL
+                else _LABEL_ONLY if v_lab == _INTERNAL else v_lab)
+    row.update(external=ext, internal=row["ties"] - ext, ei_index=lab["observed"],
+               boundary_share=ext / row["ties"],
+               expected_random=expected_ei_random({"local": row["n_local"], "non-local": row["n_nonlocal"]}),
+               exact=lab["exact"], n_labelings=lab["n_labelings"],
+               null_mean=lab["null_mean"], ci_low=lab["ci_low"], ci_high=lab["ci_high"],
+               p_value=lab["p_value"], p_min=lab["p_min"], verdict_label=v_lab,
+               deg_null_mean=deg["null_mean"], deg_ci_low=deg["ci_low"],
+               deg_ci_high=deg["ci_high"], deg_p_value=deg["p_value"],
+               deg_p_min=deg["p_min"], verdict_degree=v_deg, verdict=combined)
 
 
 def policy_cost_table(graphs: Mapping, attr: str = "Location") -> pd.DataFrame:

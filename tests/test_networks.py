@@ -299,8 +299,16 @@ def test_degree_null_point_mass_when_degrees_fix_ei():
     # fixed by the degree sequence and the degree-preserving test cannot reject
     G = nx.Graph([(0, 1), (0, 2), (1, 2), (2, 3), (3, 4), (1, 4), (0, 4)])
     groups = {v: ("NL" if v == 0 else "L") for v in G}
-    r = net.degree_preserving_null(G, groups, n_chains=200, attempts_per_tie=10, seed=0)
-    assert np.all(r["null"] == r["observed"]) and r["p_value"] == 1.0 and r["p_min"] == 1.0
+    forced = net.degree_preserving_null(G, groups, n_chains=200, attempts_per_tie=10, seed=0, shortcut=False)
+    assert forced["acceptance"] > 0  # the chains really moved
+    assert np.all(forced["null"] == forced["observed"]) and forced["p_value"] == 1.0 and forced["p_min"] == 1.0
+    quick = net.degree_preserving_null(G, groups, n_chains=200, attempts_per_tie=10, seed=0)
+    np.testing.assert_array_equal(quick["null"], forced["null"])
+    assert (quick["p_value"], quick["p_min"], quick["edges"]) == (1.0, 1.0, None)
+    # two active nodes in each group: ties inside a group can appear, so no shortcut
+    assert not net._ei_fixed_by_degrees(np.array([0, 0, 1, 1]), np.array([[0, 2], [1, 3]]))
+    # a group whose second member is an isolate cannot hold an internal tie
+    assert net._ei_fixed_by_degrees(np.array([0, 0, 0, 1, 1]), np.array([[0, 1], [1, 3], [2, 3]]))
 
 
 # ------------------------------------------------------------------ Gould-Fernandez brokerage
@@ -572,3 +580,16 @@ def test_combined_verdict_needs_the_degree_preserving_null():
     assert net.networks_with_verdict(pd.DataFrame([r]), "more internal than chance") == []
     with pytest.raises(ValueError, match="column must be"):
         net.networks_with_verdict(pd.DataFrame([r]), "undefined", column="v")
+
+
+def test_location_ei_tables_equal_single_policy_calls(location_graph, two_cliques):
+    G, groups = two_cliques
+    nx.set_node_attributes(G, {v: ("L" if g == "x" else "NL") for v, g in groups.items()}, "Location")
+    graphs = {"g": location_graph, "seg": G}
+    many = net.location_ei_tables(graphs, policies=("exclude", "local", "nonlocal"), seed=3)
+    for both, table in many.items():
+        pd.testing.assert_frame_equal(table, net.location_ei_table(graphs, both=both, seed=3))
+    tabs, traces = net.location_ei_tables(graphs, policies=("exclude",), seed=3, with_traces=True)
+    pd.testing.assert_frame_equal(tabs["exclude"], many["exclude"])
+    seg = traces["exclude"]["seg"]
+    assert seg["attempts_per_tie"].iloc[-1] == 20 and seg["ties_kept"].iloc[-1] < 1
