@@ -372,7 +372,7 @@ def _degree_result(codes, edges, res, n_chains, attempts_per_tie, seed, nodes):
     }
 
 
-def degree_preserving_nulls(items, n_chains: int = 500, attempts_per_tie: int = 20,
+def degree_preserving_nulls(items, n_chains: int = 300, attempts_per_tie: int = 20,
                             seed: int = 0, trace_points: int = 20, shortcut: bool = True) -> list:
     """:func:`degree_preserving_null` for several (G, groups) pairs in one vectorised run.
 
@@ -413,7 +413,7 @@ def _ei_fixed_by_degrees(codes, edges) -> bool:
     return any(np.count_nonzero(active & (codes == g)) < 2 for g in (0, 1))
 
 
-def degree_preserving_null(G, groups, n_chains: int = 500, attempts_per_tie: int = 20,
+def degree_preserving_null(G, groups, n_chains: int = 300, attempts_per_tie: int = 20,
                            seed: int = 0, trace_points: int = 20, shortcut: bool = True) -> dict:
     """E-I index on graphs rewired by double-edge swaps that keep every node's degree.
 
@@ -629,7 +629,7 @@ def drawing_tables(G, seed: int = 0, attrs=(), location_attr: str | None = None,
 
 
 def location_ei_table(graphs: Mapping, attr: str = "Location", both: str = "exclude",
-                      n_perm: int = 2000, seed: int = 0, n_chains: int = 500,
+                      n_perm: int = 2000, seed: int = 0, n_chains: int = 300,
                       attempts_per_tie: int = 20, max_exact: int = stats.MAX_EXACT) -> pd.DataFrame:
     """E-I index of the local / non-local partition per network, under two nulls.
 
@@ -653,7 +653,7 @@ def location_ei_table(graphs: Mapping, attr: str = "Location", both: str = "excl
 
 
 def location_ei_tables(graphs: Mapping, policies=("exclude", "local"), attr: str = "Location",
-                       n_perm: int = 2000, seed: int = 0, n_chains: int = 500,
+                       n_perm: int = 2000, seed: int = 0, n_chains: int = 300,
                        attempts_per_tie: int = 20, max_exact: int = stats.MAX_EXACT,
                        with_traces: bool = False):
     """:func:`location_ei_table` for several ``both`` policies: {policy: table}, each identical
