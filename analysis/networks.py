@@ -551,17 +551,23 @@ LOCATION_WORDS = {"L": "local", "NL": "non-local", "B": "both"}
 
 _INTERNAL, _CHANCE, _EXTERNAL, _CANNOT = ("more internal than chance", "within chance range",
                                          "more external than chance", "test cannot reject")
+_UNDECIDED = "undecided at this Monte Carlo size"
 _LABEL_ONLY = "internal under label shuffle only"
-_VERDICTS = (_INTERNAL, _CHANCE, _EXTERNAL, _CANNOT, _LABEL_ONLY)
+_VERDICTS = (_INTERNAL, _CHANCE, _EXTERNAL, _CANNOT, _UNDECIDED, _LABEL_ONLY)
 #: Test level for the verdicts.
 ALPHA = 0.05
 
 
-def _verdict(observed, null_mean, p_value, p_min, alpha=ALPHA) -> str:
+def _verdict(observed, null_mean, p_value, p_min, p_interval=None, alpha=ALPHA) -> str:
     """Verdict of one test: "test cannot reject" when even the most extreme outcome in the null's
-    support would have p > alpha; otherwise internal/external when p <= alpha, else chance range."""
-    if p_min > alpha:
+    support would have p > alpha; internal/external when p <= alpha, else chance range. For a
+    Monte Carlo p-value whose interval (``p_interval``) straddles alpha, more draws could flip
+    the call, so the verdict is "undecided at this Monte Carlo size"."""
+    low, high = p_interval if p_interval is not None else (p_value, p_value)
+    if p_min > alpha and low > alpha:
         return _CANNOT
+    if low <= alpha < high:
+        return _UNDECIDED
     if p_value <= alpha:
         return _INTERNAL if observed < null_mean else _EXTERNAL
     return _CHANCE
@@ -642,7 +648,8 @@ def location_ei_table(graphs: Mapping, attr: str = "Location", both: str = "excl
     deg_ci_low, deg_ci_high, deg_p_value, deg_p_min, verdict_degree; and ``verdict``: "more
     internal than chance" only when both nulls say so, "internal under label shuffle only" when
     only the shuffle does, otherwise the label-shuffle verdict. Per-test verdicts (level
-    :data:`ALPHA`, two-sided): "test cannot reject" if p_min > ALPHA, else internal/external if
+    :data:`ALPHA`, two-sided): "test cannot reject" if p_min > ALPHA; "undecided at this Monte
+    Carlo size" if the p-value's Monte Carlo interval straddles ALPHA; else internal/external if
     p <= ALPHA (side = observed below/above the null mean), else "within chance range".
     One group only, or no ties: NaN measures, verdict "undefined", reason in ``note``.
     Floats rounded to 3 decimals, p-values to 4 (smallest attainable p to 6).
@@ -687,7 +694,8 @@ def location_ei_tables(graphs: Mapping, policies=("exclude", "local"), attr: str
         floats = ["ei_index", "boundary_share", "expected_random", "null_mean", "ci_low", "ci_high",
                   "deg_null_mean", "deg_ci_low", "deg_ci_high"]
         tab[floats] = tab[floats].round(3)
-        tab[["p_value", "deg_p_value"]] = tab[["p_value", "deg_p_value"]].round(4)
+        tab[["p_value", "deg_p_value", "deg_p_low", "deg_p_high"]] = tab[
+            ["p_value", "deg_p_value", "deg_p_low", "deg_p_high"]].round(4)
         tab[["p_min", "deg_p_min"]] = tab[["p_min", "deg_p_min"]].round(6)  # can be ~1e-5
         out[both] = tab
     return (out, traces) if with_traces else out
@@ -705,7 +713,8 @@ def _ei_row(name, G, both, attr, todo, k):
            "exact": pd.NA, "n_labelings": pd.NA, "null_mean": np.nan, "ci_low": np.nan,
            "ci_high": np.nan, "p_value": np.nan, "p_min": np.nan, "verdict_label": "undefined",
            "deg_null_mean": np.nan, "deg_ci_low": np.nan, "deg_ci_high": np.nan,
-           "deg_p_value": np.nan, "deg_p_min": np.nan, "verdict_degree": "undefined",
+           "deg_p_value": np.nan, "deg_p_low": np.nan, "deg_p_high": np.nan, "deg_p_min": np.nan,
+           "verdict_degree": "undefined",
            "verdict": "undefined", "note": ""}
     if n_loc == 0 or n_loc == len(part):
         only = "local" if n_loc else "non-local"
@@ -720,8 +729,8 @@ def _ei_row(name, G, both, attr, todo, k):
 def _fill_ei_row(row, G, part, lab, deg):
     H = undirected(G).subgraph(part)
     ext = sum(part[u] != part[v] for u, v in H.edges())
-    v_lab = _verdict(lab["observed"], lab["null_mean"], lab["p_value"], lab["p_min"])
-    v_deg = _verdict(deg["observed"], deg["null_mean"], deg["p_value"], deg["p_min"])
+    v_lab = _verdict(lab["observed"], lab["null_mean"], lab["p_value"], lab["p_min"], lab["p_interval"])
+    v_deg = _verdict(deg["observed"], deg["null_mean"], deg["p_value"], deg["p_min"], deg["p_interval"])
     combined = (_INTERNAL if v_lab == _INTERNAL and v_deg == _INTERNAL
                 else _LABEL_ONLY if v_lab == _INTERNAL else v_lab)
     row.update(external=ext, internal=row["ties"] - ext, ei_index=lab["observed"],
@@ -732,6 +741,7 @@ def _fill_ei_row(row, G, part, lab, deg):
                p_value=lab["p_value"], p_min=lab["p_min"], verdict_label=v_lab,
                deg_null_mean=deg["null_mean"], deg_ci_low=deg["ci_low"],
                deg_ci_high=deg["ci_high"], deg_p_value=deg["p_value"],
+               deg_p_low=deg["p_interval"][0], deg_p_high=deg["p_interval"][1],
                deg_p_min=deg["p_min"], verdict_degree=v_deg, verdict=combined)
 
 

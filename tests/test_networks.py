@@ -593,3 +593,14 @@ def test_location_ei_tables_equal_single_policy_calls(location_graph, two_clique
     pd.testing.assert_frame_equal(tabs["exclude"], many["exclude"])
     seg = traces["exclude"]["seg"]
     assert seg["attempts_per_tie"].iloc[-1] == 20 and seg["ties_kept"].iloc[-1] < 1
+
+
+def test_verdict_rules_by_hand():
+    v = net._verdict
+    assert v(-0.5, 0.0, 0.01, 0.001) == "more internal than chance"
+    assert v(0.5, 0.0, 0.01, 0.001) == "more external than chance"
+    assert v(-0.5, 0.0, 0.20, 0.001) == "within chance range"
+    assert v(-0.5, 0.0, 0.10, 0.10) == "test cannot reject"  # 20 labellings: p can never be small
+    # a Monte Carlo p whose interval straddles 0.05 is not called either way
+    assert v(-0.5, 0.0, 0.046, 0.003, (0.02, 0.09)) == "undecided at this Monte Carlo size"
+    assert v(-0.5, 0.0, 0.013, 0.003, (0.004, 0.03)) == "more internal than chance"
