@@ -604,3 +604,14 @@ def test_verdict_rules_by_hand():
     # a Monte Carlo p whose interval straddles 0.05 is not called either way
     assert v(-0.5, 0.0, 0.046, 0.003, (0.02, 0.09)) == "undecided at this Monte Carlo size"
     assert v(-0.5, 0.0, 0.013, 0.003, (0.004, 0.03)) == "more internal than chance"
+
+
+def test_mixing_trace_chart(small_mixed):
+    from analysis import charts
+    G, groups = small_mixed
+    trace = net.degree_preserving_null(G, groups, n_chains=50, attempts_per_tie=4, seed=0)["trace"]
+    spec = charts.mixing_trace_chart(trace.assign(network="g"), title="Mixing",
+                                     description="Mean E-I of rewired graphs against swap attempts per tie.").to_dict()
+    assert spec["description"].startswith("Mean E-I") and len(spec["vconcat"]) == 2
+    with pytest.raises(ValueError):
+        charts.mixing_trace_chart(trace.assign(network="g"), title="Mixing", description="")
