@@ -6,6 +6,8 @@ a number, a dict or a tidy DataFrame. Random functions take ``seed`` and use
 
 Convention: "ties" are counted on the *undirected simple version* of G (direction dropped,
 reciprocated arcs and parallel edges merged, self-loops removed), see :func:`undirected`.
+Only ``density`` (as given), ``betweenness`` (as given) and ``brokerage_roles(directed=True)``
+read arcs; the chapter's tables say which graph each column uses.
 """
 from collections.abc import Mapping
 
@@ -645,7 +647,8 @@ def location_ei_table(graphs: Mapping, attr: str = "Location", both: str = "excl
     (:func:`expected_ei_random`); the **label shuffle** (:func:`ei_permutation_test`): exact,
     n_labelings, null_mean, ci_low, ci_high, p_value, p_min (smallest attainable p),
     verdict_label; the **degree-preserving null** (:func:`degree_preserving_null`): deg_null_mean,
-    deg_ci_low, deg_ci_high, deg_p_value, deg_p_min, verdict_degree; and ``verdict``: "more
+    deg_ci_low, deg_ci_high, deg_p_value, deg_p_low, deg_p_high (its Monte Carlo
+    interval), deg_p_min, verdict_degree; and ``verdict``: "more
     internal than chance" only when both nulls say so, "internal under label shuffle only" when
     only the shuffle does, otherwise the label-shuffle verdict. Per-test verdicts (level
     :data:`ALPHA`, two-sided): "test cannot reject" if p_min > ALPHA; "undecided at this Monte
