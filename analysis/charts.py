@@ -407,3 +407,27 @@ def multiplex_chart(nodes: pd.DataFrame, edges: pd.DataFrame, *, layer: str, lay
 # --- builders: embeddedness (chapter-specific builders go above this line) ---
 
 # --- builders: mobility (chapter-specific builders go above this line) ---
+
+
+# ---------------------------------------------------------------- networking: null diagnostics
+def mixing_trace_chart(trace: pd.DataFrame, *, title: str, description: str, group: str = "network",
+                       subtitle: str | None = None) -> alt.Chart:
+    """Degree-preserving rewiring against the number of swap attempts, one panel row per measure.
+
+    ``trace`` is the ``trace`` table of ``networks.degree_preserving_null`` (one block per
+    ``group``): mean E-I index of the chains (line) with its 2.5-97.5% band, and the mean share of
+    the observed ties still present. Flat lines mean the chains have forgotten their start.
+    """
+    base = alt.Chart(trace.round(4)).encode(
+        x=alt.X("attempts_per_tie:Q", title="Swap attempts per tie"),
+        color=alt.Color(f"{group}:N", title=group.capitalize(), scale=alt.Scale(range=OKABE_ITO)))
+    band = base.mark_area(opacity=0.15).encode(y=alt.Y("ei_low:Q", title="E–I index of rewired graphs"),
+                                               y2="ei_high:Q")
+    line = base.mark_line().encode(y="ei_mean:Q", tooltip=[group, "attempts_per_tie", "ei_mean",
+                                                           "ei_low", "ei_high"])
+    kept = base.mark_line(strokeDash=[4, 2]).encode(
+        y=alt.Y("ties_kept:Q", title="Share of observed ties kept", scale=alt.Scale(domain=[0, 1])),
+        tooltip=[group, "attempts_per_tie", "ties_kept"])
+    chart = alt.vconcat(alt.layer(band, line).properties(width=WIDTH, height=180),
+                        kept.properties(width=WIDTH, height=140))
+    return finish(chart, title, description, subtitle)

@@ -6,6 +6,8 @@ a number, a dict or a tidy DataFrame. Random functions take ``seed`` and use
 
 Convention: "ties" are counted on the *undirected simple version* of G (direction dropped,
 reciprocated arcs and parallel edges merged, self-loops removed), see :func:`undirected`.
+Only ``density`` (as given), ``betweenness`` (as given) and ``brokerage_roles(directed=True)``
+read arcs; the chapter's tables say which graph each column uses.
 """
 from collections.abc import Mapping
 
@@ -13,12 +15,16 @@ import networkx as nx
 import numpy as np
 import pandas as pd
 
+from . import stats
+
 __all__ = [
     "undirected", "density", "degree_centralisation", "clustering", "components",
     "betweenness", "brokerage_top", "local_partition", "ei_index", "boundary_share",
     "ei_permutation_test", "expected_ei_random", "summary_table", "layout",
     "edge_table", "node_table", "LOCATION_WORDS", "readable_name", "layout_isolates_apart", "drawing_tables",
-    "location_ei_table", "broker_table", "networks_with_verdict",
+    "location_ei_table", "location_ei_tables", "broker_table", "networks_with_verdict", "transitivity",
+    "degree_preserving_null", "degree_preserving_nulls", "policy_cost_table", "brokerage_roles",
+    "brokerage_role_table", "BROKERAGE_ROLES",
 ]
 
 
@@ -112,16 +118,32 @@ def betweenness(G, normalized: bool = True) -> pd.Series:
 
 
 def brokerage_top(G, k: int = 3) -> pd.DataFrame:
-    """The k nodes with highest (normalised) betweenness; ties broken by node label.
+    """The nodes ranked 1..k by (normalised) betweenness, ties shown rather than broken.
 
-    Values are compared after rounding to 12 decimals so float noise cannot reorder ties.
+    Columns node, betweenness, rank (competition ranking: equal values share the smaller rank,
+    so two nodes tied for first are both rank 1) and tied (True when another node has the same
+    value). Every node whose rank is <= k is returned, so there may be more than k rows when
+    ties straddle rank k. Within a tie, rows are in label order (for display only). Values are
+    compared after rounding to 12 decimals so float noise cannot split or reorder ties.
     """
     if k < 1:
         raise ValueError(f"k must be >= 1, got {k}")
     bc = betweenness(G).reset_index()
-    bc["_key"] = bc["betweenness"].round(12)
-    top = bc.sort_values("_key", ascending=False, kind="mergesort").head(k)
-    return top.drop(columns="_key").reset_index(drop=True)
+    key = bc["betweenness"].round(12)
+    bc["rank"] = key.rank(ascending=False, method="min").astype(int)
+    bc["tied"] = key.duplicated(keep=False)
+    top = bc.assign(_key=key).sort_values("_key", ascending=False, kind="mergesort")
+    return top[top["rank"] <= k].drop(columns="_key").reset_index(drop=True)
+
+
+def transitivity(G) -> float:
+    """Global transitivity 3 x triangles / connected triples, on the undirected simple version.
+
+    Unlike the average local clustering (:func:`clustering`), nodes with fewer than two partners
+    (isolates, pendants) do not enter it, so the two diverge when there are many of them.
+    Equals ``nx.transitivity``. Wasserman & Faust (1994, s. 6.2.4).
+    """
+    return float(nx.transitivity(undirected(G)))
 
 
 # ---------------------------------------------------------------- E-I index
@@ -150,6 +172,10 @@ def local_partition(G, attr="Location", local=("L",), nonlocal_=("NL",),
         else:
             raise ValueError(f"node {v!r} has unexpected {attr!r} value {val!r}")
     return out
+
+
+def _groups_map(G, groups):
+    return {v: _node_attr(G, v, groups) for v in G} if isinstance(groups, str) else groups
 
 
 def _ei_arrays(G, groups):
@@ -187,6 +213,25 @@ def _ei_from_codes(codes, edges):
     return (2 * E - m) / m  # (E - I)/(E + I) with I = m - E
 
 
+def _ei_statistic(codes, edges):
+    """E-I as a function of label rows (..., n). Two groups: with x the 0/1 indicator of group 1,
+    E = x . deg - x' A x (ties leaving group 1), one matrix product for a whole batch of
+    labellings; more groups: compare the codes at both ends of every tie."""
+    if codes.max() > 1:
+        return lambda c: _ei_from_codes(c, edges)
+    n, m = len(codes), len(edges)
+    A = np.zeros((n, n))
+    A[edges[:, 0], edges[:, 1]] = A[edges[:, 1], edges[:, 0]] = 1.0
+    deg = A.sum(axis=1)
+
+    def ei(c):
+        x = np.asarray(c, dtype=float)
+        ext = x @ deg - ((x @ A) * x).sum(axis=-1)
+        return (2 * np.rint(ext) - m) / m
+
+    return ei
+
+
 def ei_index(G, groups) -> float:
     """Krackhardt-Stern E-I index (E - I)/(E + I), in [-1, 1].
 
@@ -204,29 +249,194 @@ def boundary_share(G, groups) -> float:
     return float((codes[edges[:, 0]] != codes[edges[:, 1]]).mean())
 
 
-def ei_permutation_test(G, groups, n_perm: int = 2000, seed: int = 0) -> dict:
-    """Permutation test of the E-I index: shuffle labels across nodes, graph and group sizes fixed.
+def ei_permutation_test(G, groups, n_perm: int = 2000, seed: int = 0,
+                        max_exact: int = stats.MAX_EXACT) -> dict:
+    """Label-shuffle test of the E-I index: labels permuted across nodes, graph and group sizes fixed.
 
-    p_value is two-sided with the +1 correction,
-    (1 + #{|null - mean| >= |obs - mean|}) / (n_perm + 1), mean = mean of the null;
-    ci_low/ci_high are its 2.5/97.5 percentiles. Cf. Krackhardt & Stern (1988);
-    Phipson & Smyth (2010) for the +1 correction.
+    Exact (every distinct labelling) when there are at most ``max_exact`` of them, otherwise
+    ``n_perm`` random labellings; p-values two-sided with scipy's conventions
+    (:func:`analysis.stats.label_permutation_test`). Returns that function's dict plus
+    ``expected_mean`` (= null_mean) and ``n_perm`` (the size of the null actually used).
+    Krackhardt & Stern (1988).
     """
-    if n_perm < 1:
-        raise ValueError(f"n_perm must be >= 1, got {n_perm}")
     codes, edges = _ei_arrays(G, groups)
-    rng = np.random.default_rng(seed)
-    perms = rng.permuted(np.tile(codes, (n_perm, 1)), axis=1)
-    null = _ei_from_codes(perms, edges)
+    res = stats.label_permutation_test(_ei_statistic(codes, edges), codes, n_resamples=n_perm,
+                                       seed=seed, max_exact=max_exact)
+    return {**res, "expected_mean": res["null_mean"], "n_perm": res["n_resamples"]}
+
+
+def _ei_from_edge_sets(codes, E):
+    """E-I for fixed labels and many edge lists E of shape (R, m, 2)."""
+    m = E.shape[1]
+    ext = (codes[E[..., 0]] != codes[E[..., 1]]).sum(axis=-1)
+    return (2 * ext - m) / m
+
+
+def _rewire_many(problems, n_chains, attempts_per_tie, seed, trace_points):
+    """Degree-preserving double-edge swaps for several (codes, edges) problems at once.
+
+    Every problem gets ``n_chains`` chains and ``attempts_per_tie * m`` attempts; all chains of
+    all problems advance together in flat numpy arrays (one Python step for all of them). Each
+    problem draws from its own ``default_rng(seed)``, one (steps, 3, chains) block at a time, so
+    its result does not depend on which other problems share the batch.
+    """
+    if not problems:
+        return []
+    R = n_chains
+    ms = np.array([len(e) for _, e in problems])
+    ns = np.array([len(c) for c, _ in problems])
+    reps = np.repeat(np.arange(len(problems)), R)            # problem of each chain
+    m_r, n_r = ms[reps].astype(np.int32), ns[reps].astype(np.int32)
+    base_e = np.concatenate([[0], np.cumsum(m_r)[:-1]]).astype(np.int32)  # chain offsets, edges
+    base_a = np.concatenate([[0], np.cumsum(n_r * n_r)[:-1]]).astype(np.int32)  # and adjacency
+    src = np.concatenate([np.tile(e[:, 0], R) for _, e in problems]).astype(np.int32)
+    dst = np.concatenate([np.tile(e[:, 1], R) for _, e in problems]).astype(np.int32)
+    A = np.zeros(int((n_r * n_r).sum()), dtype=bool)
+    chain_of_edge = np.repeat(np.arange(len(reps)), m_r)
+    off, nn = base_a[chain_of_edge], n_r[chain_of_edge]
+    A[off + src * nn + dst] = True
+    A[off + dst * nn + src] = True
+    n_att = attempts_per_tie * ms
+    limit = n_att[reps]
+    rngs = [np.random.default_rng(seed) for _ in problems]
+    marks = [set(np.unique(np.linspace(0, k, trace_points + 1).round().astype(int)).tolist()) for k in n_att]
+    traces = [[] for _ in problems]
+    accepted = np.zeros(len(problems), dtype=np.int64)
+    first = [slice(g * R, (g + 1) * R) for g in range(len(problems))]
+    edge_first = [slice(int(base_e[g * R]), int(base_e[g * R]) + R * ms[g]) for g in range(len(problems))]
+    observed = [np.zeros((n, n), dtype=bool) for n in ns]
+    for g, (_, e) in enumerate(problems):
+        observed[g][e[:, 0], e[:, 1]] = observed[g][e[:, 1], e[:, 0]] = True
+
+    def edge_sets(g):
+        sl = edge_first[g]
+        return np.stack([src[sl].reshape(R, ms[g]), dst[sl].reshape(R, ms[g])], axis=-1)
+
+    def record(g, step):
+        E = edge_sets(g)
+        ei = _ei_from_edge_sets(problems[g][0], E)
+        kept = observed[g][E[..., 0], E[..., 1]].mean(axis=1)
+        traces[g].append({"attempts_per_tie": step / ms[g], "ei_mean": float(ei.mean()),
+                          "ei_low": float(np.percentile(ei, 2.5)),
+                          "ei_high": float(np.percentile(ei, 97.5)), "ties_kept": float(kept.mean())})
+
+    for g in range(len(problems)):
+        record(g, 0)
+    total, block = int(n_att.max()), 256
+    for start in range(1, total + 1, block):
+        size = min(block, total + 1 - start)
+        U = np.concatenate([rng.random((size, 3, R)) for rng in rngs], axis=2)
+        live = np.flatnonzero(limit >= start)  # chains of finished problems drop out
+        lm, lbe, lba, ln, lrep, llim = m_r[live], base_e[live], base_a[live], n_r[live], reps[live], limit[live]
+        I = (U[:, 0, live] * lm).astype(np.int32) + lbe
+        J = (U[:, 1, live] * lm).astype(np.int32) + lbe
+        F = U[:, 2, live] < 0.5
+        for t in range(size):
+            step = start + t
+            i, j, flip = I[t], J[t], F[t]
+            a, b = src[i], dst[i]
+            c = np.where(flip, dst[j], src[j])
+            d = np.where(flip, src[j], dst[j])
+            ok = ((i != j) & (a != d) & (c != b) & (step <= llim)
+                  & ~A[lba + a * ln + d] & ~A[lba + c * ln + b])
+            if ok.any():
+                a, b, c, d, i, j = a[ok], b[ok], c[ok], d[ok], i[ok], j[ok]
+                # cells of the four old (a-b, c-d) and four new (a-d, c-b) directed entries
+                cells = lba[ok] + np.stack([a, b, c, d, a, d, c, b]) * ln[ok] + np.stack(
+                    [b, a, d, c, d, a, b, c])
+                A[cells[:4]] = False
+                A[cells[4:]] = True
+                src[i], dst[i], src[j], dst[j] = a, d, c, b
+                accepted += np.bincount(lrep[ok], minlength=len(problems))
+            for g in range(len(problems)):
+                if step in marks[g]:
+                    record(g, step)
+    out = []
+    for g, (codes, edges) in enumerate(problems):
+        E = edge_sets(g)
+        out.append({"null": _ei_from_edge_sets(codes, E), "edges": E, "trace": pd.DataFrame(traces[g]),
+                    "acceptance": accepted[g] / (n_att[g] * R), "n_attempts": int(n_att[g])})
+    return out
+
+
+def _degree_result(codes, edges, res, n_chains, attempts_per_tie, seed, nodes):
+    null = res["null"]
     obs = float(_ei_from_codes(codes, edges))
-    mean = float(null.mean())
-    extreme = np.abs(null - mean) >= np.abs(obs - mean) - 1e-12
     return {
-        "observed": obs, "expected_mean": mean,
+        "observed": obs, "null": null, "null_mean": float(null.mean()),
         "ci_low": float(np.percentile(null, 2.5)), "ci_high": float(np.percentile(null, 97.5)),
-        "p_value": float((1 + extreme.sum()) / (n_perm + 1)),
-        "n_perm": int(n_perm), "seed": seed, "null": null,
+        "p_value": stats.pvalue_from_null(null, obs, exact=False),
+        "p_interval": stats.mc_pvalue_interval(null, obs),
+        "p_min": stats.smallest_attainable_p(null, exact=False, observed=obs),
+        "n_chains": n_chains, "attempts_per_tie": attempts_per_tie, "n_attempts": res["n_attempts"],
+        "acceptance": res["acceptance"], "seed": seed, "trace": res["trace"],
+        "nodes": nodes, "edges": res["edges"],
     }
+
+
+def degree_preserving_nulls(items, n_chains: int = 300, attempts_per_tie: int = 20,
+                            seed: int = 0, trace_points: int = 20, shortcut: bool = True) -> list:
+    """:func:`degree_preserving_null` for several (G, groups) pairs in one vectorised run.
+
+    Each result is the one :func:`degree_preserving_null` gives for that pair alone. With
+    ``shortcut``, a pair whose E-I index no rewiring can change (:func:`_ei_fixed_by_degrees`)
+    gets its point-mass null directly (edges None, empty trace, acceptance NaN).
+    """
+    if n_chains < 1 or attempts_per_tie < 1:
+        raise ValueError(f"n_chains and attempts_per_tie must be >= 1, got {n_chains}, {attempts_per_tie}")
+    items = list(items)
+    problems = [_ei_arrays(G, groups) for G, groups in items]
+    fixed = [shortcut and _ei_fixed_by_degrees(c, e) for c, e in problems]
+    runs = iter(_rewire_many([p for p, f in zip(problems, fixed) if not f], n_chains,
+                             attempts_per_tie, seed, trace_points))
+    out = []
+    for (G, groups), (c, e), f in zip(items, problems, fixed):
+        if f:  # every rewiring has the observed E-I: no need to run the chains
+            obs = float(_ei_from_codes(c, e))
+            run = {"null": np.full(n_chains, obs), "edges": None, "acceptance": np.nan,
+                   "n_attempts": 0, "trace": pd.DataFrame(columns=["attempts_per_tie", "ei_mean",
+                                                                   "ei_low", "ei_high", "ties_kept"])}
+        else:
+            run = next(runs)
+        out.append(_degree_result(c, e, run, n_chains, attempts_per_tie, seed,
+                                  _sorted(undirected(G).subgraph(_groups_map(G, groups)))))
+    return out
+
+
+def _ei_fixed_by_degrees(codes, edges) -> bool:
+    """True when degree-preserving rewiring cannot change the E-I index (two groups only).
+
+    E = (sum of the degrees in group g) - 2 x (ties inside g), for either group g. If g has
+    fewer than two nodes with a tie, no tie can ever lie inside it, so E is fixed.
+    """
+    if codes.max() > 1:
+        return False
+    active = np.bincount(edges.ravel(), minlength=len(codes)) > 0
+    return any(np.count_nonzero(active & (codes == g)) < 2 for g in (0, 1))
+
+
+def degree_preserving_null(G, groups, n_chains: int = 300, attempts_per_tie: int = 20,
+                           seed: int = 0, trace_points: int = 20, shortcut: bool = True) -> dict:
+    """E-I index on graphs rewired by double-edge swaps that keep every node's degree.
+
+    Works on the undirected simple graph among the grouped nodes (the graph the E-I index
+    counts), so "degree" = number of distinct partners among retained nodes; labels stay put.
+    ``n_chains`` independent chains start at the observed graph; each makes
+    ``attempts_per_tie * m`` swap attempts (m = ties): pick two ties a-b, c-d at random and one of
+    the two rewirings (a-d, c-b), rejecting it if it would create a self-loop or a double tie.
+    This chain is uniform over simple graphs with the degree sequence (Taylor 1981; Maslov &
+    Sneppen 2002). All chains advance together in numpy arrays.
+
+    Returns observed, null (one E-I per chain), null_mean, ci_low/ci_high (2.5/97.5
+    percentiles), p_value (two-sided Monte Carlo, :func:`analysis.stats.pvalue_from_null`),
+    p_interval, p_min, n_chains, attempts_per_tie, n_attempts, acceptance (share of attempts
+    that swapped), seed, nodes and edges (the final edge lists, (n_chains, m, 2) indices into
+    nodes), and ``trace``: a DataFrame (attempts_per_tie, ei_mean, ei_low, ei_high, ties_kept)
+    of the chains' state at ``trace_points`` checkpoints, to show the chains mix (ties_kept =
+    mean share of the observed ties still present).
+    """
+    return degree_preserving_nulls([(G, groups)], n_chains=n_chains, attempts_per_tie=attempts_per_tie,
+                                   seed=seed, trace_points=trace_points, shortcut=shortcut)[0]
 
 
 def expected_ei_random(n_by_group: Mapping) -> float:
@@ -252,18 +462,22 @@ def expected_ei_random(n_by_group: Mapping) -> float:
 
 # ---------------------------------------------------------------- tables
 def summary_table(graphs: Mapping, groups_by_name: Mapping | None = None) -> pd.DataFrame:
-    """One row per network: nodes, ties (undirected), density (of G as given, so arcs for
-    directed graphs), centralisation, clustering, components, excluded (nodes with no group),
-    ei_index, boundary_share (NaN when groups_by_name is None).
+    """One row per network. ``arcs`` counts G as given (reported arcs for directed graphs);
+    every other column is on the undirected simple version (:func:`undirected`): ties,
+    isolates, density (of ties), centralisation, clustering (average local), transitivity
+    (global), components; then excluded (nodes with no group), ei_index and boundary_share
+    (NaN when groups_by_name is None).
 
     Floats are rounded to 3 decimals so committed notebook outputs carry no float noise.
     """
     rows = []
     for name, G in graphs.items():
-        row = {"network": name, "nodes": G.number_of_nodes(),
-               "ties": undirected(G).number_of_edges(), "density": density(G),
-               "centralisation": degree_centralisation(G), "clustering": clustering(G),
-               "components": components(G), "excluded": 0,
+        H = undirected(G)
+        row = {"network": name, "nodes": G.number_of_nodes(), "arcs": G.number_of_edges(),
+               "ties": H.number_of_edges(), "isolates": nx.number_of_isolates(H),
+               "density": density(H), "centralisation": degree_centralisation(H),
+               "clustering": clustering(H), "transitivity": transitivity(H),
+               "components": components(H), "excluded": 0,
                "ei_index": np.nan, "boundary_share": np.nan}
         if groups_by_name is not None:
             if name not in groups_by_name:
@@ -337,7 +551,28 @@ def node_table(G, pos_df: pd.DataFrame, attrs=()) -> pd.DataFrame:
 #: Drabek's location codes in words (the chart legends and tables use these).
 LOCATION_WORDS = {"L": "local", "NL": "non-local", "B": "both"}
 
-_VERDICTS = ("more internal than chance", "within chance range", "more external than chance")
+_INTERNAL, _CHANCE, _EXTERNAL, _CANNOT = ("more internal than chance", "within chance range",
+                                         "more external than chance", "test cannot reject")
+_UNDECIDED = "undecided at this Monte Carlo size"
+_LABEL_ONLY = "internal under label shuffle only"
+_VERDICTS = (_INTERNAL, _CHANCE, _EXTERNAL, _CANNOT, _UNDECIDED, _LABEL_ONLY)
+#: Test level for the verdicts.
+ALPHA = 0.05
+
+
+def _verdict(observed, null_mean, p_value, p_min, p_interval=None, alpha=ALPHA) -> str:
+    """Verdict of one test: "test cannot reject" when even the most extreme outcome in the null's
+    support would have p > alpha; internal/external when p <= alpha, else chance range. For a
+    Monte Carlo p-value whose interval (``p_interval``) straddles alpha, more draws could flip
+    the call, so the verdict is "undecided at this Monte Carlo size"."""
+    low, high = p_interval if p_interval is not None else (p_value, p_value)
+    if p_min > alpha and low > alpha:
+        return _CANNOT
+    if low <= alpha < high:
+        return _UNDECIDED
+    if p_value <= alpha:
+        return _INTERNAL if observed < null_mean else _EXTERNAL
+    return _CHANCE
 
 
 def readable_name(node) -> str:
@@ -402,77 +637,266 @@ def drawing_tables(G, seed: int = 0, attrs=(), location_attr: str | None = None,
 
 
 def location_ei_table(graphs: Mapping, attr: str = "Location", both: str = "exclude",
-                      n_perm: int = 2000, seed: int = 0) -> pd.DataFrame:
-    """E-I index of the local / non-local partition for each network, with its permutation test.
+                      n_perm: int = 2000, seed: int = 0, n_chains: int = 300,
+                      attempts_per_tie: int = 20, max_exact: int = stats.MAX_EXACT) -> pd.DataFrame:
+    """E-I index of the local / non-local partition per network, under two nulls.
 
-    One row per network: network, policy (the ``both`` policy of :func:`local_partition`),
-    n_local, n_nonlocal, n_excluded (nodes left out by the policy), ties, external, internal
-    (undirected ties among retained nodes), ei_index, boundary_share, expected_random
-    (:func:`expected_ei_random` for the retained group sizes), null_mean, ci_low, ci_high,
-    p_value (:func:`ei_permutation_test`, run with the same ``seed`` for every network), and
-    verdict: "more internal than chance" if the observed E-I lies below the 95% permutation
-    interval, "more external than chance" if above, "within chance range" otherwise.
-    A network with only one group among retained nodes (or no ties among them) gets NaN
-    measures and verdict "undefined" with the reason in ``note``. Floats rounded to 3
-    decimals, p_value to 4, so notebook outputs carry no float noise.
+    Everything is on the undirected simple graph among the organisations the ``both`` policy
+    keeps (:func:`local_partition`). One row per network: network, policy, n_local, n_nonlocal,
+    n_excluded, ties, external, internal, ei_index, boundary_share, expected_random
+    (:func:`expected_ei_random`); the **label shuffle** (:func:`ei_permutation_test`): exact,
+    n_labelings, null_mean, ci_low, ci_high, p_value, p_min (smallest attainable p),
+    verdict_label; the **degree-preserving null** (:func:`degree_preserving_null`): deg_null_mean,
+    deg_ci_low, deg_ci_high, deg_p_value, deg_p_low, deg_p_high (its Monte Carlo
+    interval), deg_p_min, verdict_degree; and ``verdict``: "more
+    internal than chance" only when both nulls say so, "internal under label shuffle only" when
+    only the shuffle does, otherwise the label-shuffle verdict. Per-test verdicts (level
+    :data:`ALPHA`, two-sided): "test cannot reject" if p_min > ALPHA; "undecided at this Monte
+    Carlo size" if the p-value's Monte Carlo interval straddles ALPHA; else internal/external if
+    p <= ALPHA (side = observed below/above the null mean), else "within chance range".
+    One group only, or no ties: NaN measures, verdict "undefined", reason in ``note``.
+    Floats rounded to 3 decimals, p-values to 4 (smallest attainable p to 6).
+    """
+    return location_ei_tables(graphs, policies=(both,), attr=attr, n_perm=n_perm, seed=seed,
+                              n_chains=n_chains, attempts_per_tie=attempts_per_tie,
+                              max_exact=max_exact)[both]
+
+
+def location_ei_tables(graphs: Mapping, policies=("exclude", "local"), attr: str = "Location",
+                       n_perm: int = 2000, seed: int = 0, n_chains: int = 300,
+                       attempts_per_tie: int = 20, max_exact: int = stats.MAX_EXACT,
+                       with_traces: bool = False):
+    """:func:`location_ei_table` for several ``both`` policies: {policy: table}, each identical
+    to the single-policy call. A network whose partition is the same under two policies (no
+    "both" organisation) is tested once, and all degree-preserving nulls run in one batch.
+    With ``with_traces``, also returns {policy: {network: mixing trace of its degree-preserving
+    null}} (see :func:`degree_preserving_null`)."""
+    rows, todo = [], []  # todo: testable (network, policy) rows
+    for both in policies:
+        for name, G in graphs.items():
+            rows.append(_ei_row(name, G, both, attr, todo, len(rows)))
+    unique = {}  # (network, partition) -> index of its first occurrence in todo
+    for t, (_, name, G, part) in enumerate(todo):
+        unique.setdefault((name, tuple(sorted(part.items(), key=str))), t)
+    firsts = sorted(set(unique.values()))
+    degs = dict(zip(firsts, degree_preserving_nulls([(todo[t][2], todo[t][3]) for t in firsts],
+                                                    n_chains=n_chains, attempts_per_tie=attempts_per_tie,
+                                                    seed=seed)))
+    labs = {t: ei_permutation_test(todo[t][2], todo[t][3], n_perm=n_perm, seed=seed, max_exact=max_exact)
+            for t in firsts}
+    traces = {both: {} for both in policies}
+    for k, name, G, part in todo:
+        t = unique[(name, tuple(sorted(part.items(), key=str)))]
+        _fill_ei_row(rows[k], G, part, labs[t], degs[t])
+        traces[rows[k]["policy"]][name] = degs[t]["trace"]
+    out = {}
+    for both in policies:
+        tab = pd.DataFrame([r for r in rows if r["policy"] == both])
+        tab[["external", "internal", "n_labelings"]] = tab[["external", "internal", "n_labelings"]].astype("Int64")
+        tab["exact"] = tab["exact"].astype("boolean")
+        floats = ["ei_index", "boundary_share", "expected_random", "null_mean", "ci_low", "ci_high",
+                  "deg_null_mean", "deg_ci_low", "deg_ci_high"]
+        tab[floats] = tab[floats].round(3)
+        tab[["p_value", "deg_p_value", "deg_p_low", "deg_p_high"]] = tab[
+            ["p_value", "deg_p_value", "deg_p_low", "deg_p_high"]].round(4)
+        tab[["p_min", "deg_p_min"]] = tab[["p_min", "deg_p_min"]].round(6)  # can be ~1e-5
+        out[both] = tab
+    return (out, traces) if with_traces else out
+
+
+def _ei_row(name, G, both, attr, todo, k):
+    """The table row of one network and policy; testable rows are queued in ``todo``."""
+    part = local_partition(G, attr=attr, both=both)
+    H = undirected(G).subgraph(part)
+    n_loc = sum(g == "local" for g in part.values())
+    row = {"network": name, "policy": both, "n_local": n_loc,
+           "n_nonlocal": len(part) - n_loc, "n_excluded": G.number_of_nodes() - len(part),
+           "ties": H.number_of_edges(), "external": np.nan, "internal": np.nan,
+           "ei_index": np.nan, "boundary_share": np.nan, "expected_random": np.nan,
+           "exact": pd.NA, "n_labelings": pd.NA, "null_mean": np.nan, "ci_low": np.nan,
+           "ci_high": np.nan, "p_value": np.nan, "p_min": np.nan, "verdict_label": "undefined",
+           "deg_null_mean": np.nan, "deg_ci_low": np.nan, "deg_ci_high": np.nan,
+           "deg_p_value": np.nan, "deg_p_low": np.nan, "deg_p_high": np.nan, "deg_p_min": np.nan,
+           "verdict_degree": "undefined",
+           "verdict": "undefined", "note": ""}
+    if n_loc == 0 or n_loc == len(part):
+        only = "local" if n_loc else "non-local"
+        row["note"] = f"all retained organisations are {only}: E-I undefined"
+    elif H.number_of_edges() == 0:
+        row["note"] = "no ties among retained organisations: E-I undefined"
+    else:
+        todo.append((k, name, G, part))
+    return row
+
+
+def _fill_ei_row(row, G, part, lab, deg):
+    H = undirected(G).subgraph(part)
+    ext = sum(part[u] != part[v] for u, v in H.edges())
+    v_lab = _verdict(lab["observed"], lab["null_mean"], lab["p_value"], lab["p_min"], lab["p_interval"])
+    v_deg = _verdict(deg["observed"], deg["null_mean"], deg["p_value"], deg["p_min"], deg["p_interval"])
+    combined = (_INTERNAL if v_lab == _INTERNAL and v_deg == _INTERNAL
+                else _LABEL_ONLY if v_lab == _INTERNAL else v_lab)
+    row.update(external=ext, internal=row["ties"] - ext, ei_index=lab["observed"],
+               boundary_share=ext / row["ties"],
+               expected_random=expected_ei_random({"local": row["n_local"], "non-local": row["n_nonlocal"]}),
+               exact=lab["exact"], n_labelings=lab["n_labelings"],
+               null_mean=lab["null_mean"], ci_low=lab["ci_low"], ci_high=lab["ci_high"],
+               p_value=lab["p_value"], p_min=lab["p_min"], verdict_label=v_lab,
+               deg_null_mean=deg["null_mean"], deg_ci_low=deg["ci_low"],
+               deg_ci_high=deg["ci_high"], deg_p_value=deg["p_value"],
+               deg_p_low=deg["p_interval"][0], deg_p_high=deg["p_interval"][1],
+               deg_p_min=deg["p_min"], verdict_degree=v_deg, verdict=combined)
+
+
+def policy_cost_table(graphs: Mapping, attr: str = "Location") -> pd.DataFrame:
+    """What each policy for "both" organisations drops, per network (undirected simple ties).
+
+    One row per network and policy ("exclude", "local", "nonlocal"): network, policy, nodes,
+    ties (whole network), nodes_dropped, ties_dropped (ties with an excluded end),
+    share_ties_dropped, and isolated (retained organisations left with no tie among retained
+    ones: they still take part in the label shuffle). Assigning policies drop nothing.
     """
     rows = []
     for name, G in graphs.items():
-        part = local_partition(G, attr=attr, both=both)
-        H = undirected(G).subgraph(part)
-        n_loc = sum(g == "local" for g in part.values())
-        row = {"network": name, "policy": both, "n_local": n_loc,
-               "n_nonlocal": len(part) - n_loc, "n_excluded": G.number_of_nodes() - len(part),
-               "ties": H.number_of_edges(), "external": np.nan, "internal": np.nan,
-               "ei_index": np.nan, "boundary_share": np.nan, "expected_random": np.nan,
-               "null_mean": np.nan, "ci_low": np.nan, "ci_high": np.nan, "p_value": np.nan,
-               "verdict": "undefined", "note": ""}
-        if n_loc == 0 or n_loc == len(part):
-            only = "local" if n_loc else "non-local"
-            row["note"] = f"all retained organisations are {only}: E-I undefined"
-        elif H.number_of_edges() == 0:
-            row["note"] = "no ties among retained organisations: E-I undefined"
-        else:
-            test = ei_permutation_test(G, part, n_perm=n_perm, seed=seed)
-            share = boundary_share(G, part)
-            ext = sum(part[u] != part[v] for u, v in H.edges())
-            verdict = (_VERDICTS[0] if test["observed"] < test["ci_low"] else
-                       _VERDICTS[2] if test["observed"] > test["ci_high"] else _VERDICTS[1])
-            row.update(external=ext, internal=row["ties"] - ext, ei_index=test["observed"],
-                       boundary_share=share,
-                       expected_random=expected_ei_random({"local": n_loc,
-                                                           "non-local": len(part) - n_loc}),
-                       null_mean=test["expected_mean"], ci_low=test["ci_low"],
-                       ci_high=test["ci_high"], p_value=round(test["p_value"], 4),
-                       verdict=verdict)
-        rows.append(row)
-    out = pd.DataFrame(rows)
-    out[["external", "internal"]] = out[["external", "internal"]].astype("Int64")
-    floats = ["ei_index", "boundary_share", "expected_random", "null_mean", "ci_low", "ci_high"]
-    out[floats] = out[floats].round(3)
-    return out
+        H = undirected(G)
+        for both in ("exclude", "local", "nonlocal"):
+            part = local_partition(G, attr=attr, both=both)
+            kept = H.subgraph(part)
+            m = H.number_of_edges()
+            dropped = m - kept.number_of_edges()
+            rows.append({"network": name, "policy": both, "nodes": H.number_of_nodes(), "ties": m,
+                         "nodes_dropped": H.number_of_nodes() - len(part), "ties_dropped": dropped,
+                         "share_ties_dropped": round(dropped / m, 3) if m else np.nan,
+                         "isolated": nx.number_of_isolates(kept)})
+    return pd.DataFrame(rows)
 
 
 def broker_table(graphs: Mapping, k: int = 1, attrs=()) -> pd.DataFrame:
-    """The top-k brokers of each network: network, rank, node, label, betweenness (+ attrs).
+    """The organisations ranked 1..k by betweenness in each network, ties shown.
 
-    Betweenness is normalised and computed on the undirected simple version of each graph
-    (a contact counts whichever side reported it), ranked by :func:`brokerage_top`; rounded
-    to 3 decimals. ``label`` is :func:`readable_name`.
+    Columns network, rank, tied, node, label, betweenness (+ attrs). Betweenness is normalised
+    and computed on the undirected simple version of each graph (a contact counts whichever
+    side reported it), ranked by :func:`brokerage_top`, so two organisations tied for first are
+    both rank 1 with ``tied`` True; rounded to 3 decimals. ``label`` is :func:`readable_name`.
     """
     rows = []
     for name, G in graphs.items():
         top = brokerage_top(undirected(G), k=k)
-        for rank, r in enumerate(top.itertuples(index=False), start=1):
-            rows.append({"network": name, "rank": rank, "node": r.node,
+        for r in top.itertuples(index=False):
+            rows.append({"network": name, "rank": r.rank, "tied": bool(r.tied), "node": r.node,
                          "label": readable_name(r.node), "betweenness": round(r.betweenness, 3),
                          **{a: _node_attr(G, r.node, a) for a in attrs}})
-    return pd.DataFrame(rows, columns=["network", "rank", "node", "label", "betweenness", *attrs])
+    return pd.DataFrame(rows, columns=["network", "rank", "tied", "node", "label", "betweenness", *attrs])
 
 
-def networks_with_verdict(table: pd.DataFrame, verdict: str) -> list:
-    """Names of the networks in a :func:`location_ei_table` whose verdict is ``verdict``, in table order."""
+# ---------------------------------------------------------------- Gould-Fernandez brokerage
+#: Gould & Fernandez (1989) roles of broker v on an open two-path i -> v -> k (no tie i -> k),
+#: by the groups of source i, broker v and target k.
+BROKERAGE_ROLES = ("coordinator", "itinerant", "representative", "gatekeeper", "liaison")
+
+
+def _open_two_paths(G, groups, directed):
+    """Group codes and (i, v, k) index arrays of every open two-path among grouped nodes."""
+    _check(G)
+    nodes = _sorted(v for v in G if v in groups)
+    pos = {v: i for i, v in enumerate(nodes)}
+    labels = _sorted({groups[v] for v in nodes})
+    codes = np.array([labels.index(groups[v]) for v in nodes])
+    A = np.zeros((len(nodes), len(nodes)), dtype=bool)
+    for u, v in G.edges():
+        if u in pos and v in pos and u != v:
+            A[pos[u], pos[v]] = True
+            if not directed:
+                A[pos[v], pos[u]] = True
+    i, v, k = np.nonzero(A[:, :, None] & A[None, :, :])  # i -> v and v -> k
+    keep = (i != k) & ~A[i, k]
+    return nodes, labels, codes, i[keep], v[keep], k[keep]
+
+
+def _role_masks(codes, i, v, k):
+    """Five boolean arrays (..., paths): which role each open two-path gives its broker."""
+    ci, cv, ck = codes[..., i], codes[..., v], codes[..., k]
+    same_iv, same_vk, same_ik = ci == cv, cv == ck, ci == ck
+    return (same_iv & same_vk, same_ik & ~same_iv, same_iv & ~same_vk,
+            same_vk & ~same_iv, ~same_iv & ~same_vk & ~same_ik)
+
+
+def _role_counts(codes, i, v, k):
+    """Network totals of the five roles, (..., 5), for one or many label vectors codes (..., n)."""
+    return np.stack([m.sum(axis=-1) for m in _role_masks(codes, i, v, k)], axis=-1)
+
+
+def brokerage_roles(G, groups, directed: bool = False) -> pd.DataFrame:
+    """Gould-Fernandez brokerage counts per node: node, group and the five roles + total.
+
+    For every open two-path i -> v -> k (i != k, no tie i -> k) the broker v is a coordinator
+    (i, v, k in one group), itinerant (i, k in one group, v in another), representative (i, v
+    in one group, k outside), gatekeeper (v, k in one group, i outside) or liaison (three
+    groups). ``directed=False`` (default) uses the undirected simple graph, each tie both ways,
+    so every open triple counts once in each direction and representative = gatekeeper in total;
+    ``directed=True`` uses the arcs as given. Nodes absent from ``groups`` are dropped with their
+    ties. Same counts as R's ``sna::brokerage``. Gould & Fernandez (1989).
+    """
+    if isinstance(groups, str):
+        groups = {v: _node_attr(G, v, groups) for v in G}
+    nodes, _, codes, i, v, k = _open_two_paths(G, groups, directed)
+    masks = _role_masks(codes, i, v, k)
+    counts = np.stack([np.bincount(v, weights=m, minlength=len(nodes)) for m in masks],
+                      axis=1).astype(int)
+    out = pd.DataFrame(counts, columns=list(BROKERAGE_ROLES))
+    out.insert(0, "group", [groups[x] for x in nodes])
+    out.insert(0, "node", nodes)
+    out["total"] = counts.sum(axis=1)
+    return out
+
+
+def _expected_role_shares(sizes):
+    """Probability of each role's group pattern for three distinct random nodes (groups assigned
+    at random with sizes fixed): falling-factorial sums over the group sizes."""
+    n = np.asarray(sizes, dtype=float)
+    N = n.sum()
+    n3 = N * (N - 1) * (N - 2)
+    same3 = (n * (n - 1) * (n - 2)).sum() / n3
+    pair_other = ((n * (n - 1)) * (N - n)).sum() / n3  # two in one group, third elsewhere
+    return np.array([same3, pair_other, pair_other, pair_other, 1 - same3 - 3 * pair_other])
+
+
+def brokerage_role_table(G, groups, directed: bool = False, n_perm: int = 1000,
+                         seed: int = 0) -> pd.DataFrame:
+    """Network totals of the five roles, observed against random assignment of groups.
+
+    Rows = roles; columns role, observed, expected (exact mean when the group labels are shuffled
+    across the grouped nodes with group sizes fixed and the graph fixed: open two-paths x the
+    probability of the role's group pattern), ratio (observed / expected; NaN when expected is
+    0), p_value (two-sided, Monte Carlo with ``n_perm`` label shuffles; NaN when the role is
+    impossible with these groups, e.g. liaison with two groups). Same graph conventions as
+    :func:`brokerage_roles`. Rounded to 3 decimals, p to 4.
+    """
+    if isinstance(groups, str):
+        groups = {v: _node_attr(G, v, groups) for v in G}
+    nodes, labels, codes, i, v, k = _open_two_paths(G, groups, directed)
+    if len(labels) < 2:
+        raise ValueError(f"brokerage roles need at least 2 groups among retained nodes, got {labels!r}")
+    observed = _role_counts(codes, i, v, k)
+    expected = len(i) * _expected_role_shares(np.bincount(codes))
+    rows = []
+    for r, role in enumerate(BROKERAGE_ROLES):
+        p = np.nan
+        if expected[r] > 0:
+            res = stats.label_permutation_test(lambda c, r=r: _role_counts(c, i, v, k)[..., r], codes,
+                                               n_resamples=n_perm, seed=seed, max_exact=0)
+            p = round(res["p_value"], 4)
+        rows.append({"role": role, "observed": int(observed[r]), "expected": round(float(expected[r]), 3),
+                     "ratio": round(float(observed[r] / expected[r]), 3) if expected[r] > 0 else np.nan,
+                     "p_value": p})
+    return pd.DataFrame(rows)
+
+
+def networks_with_verdict(table: pd.DataFrame, verdict: str, column: str = "verdict") -> list:
+    """Names of the networks in a :func:`location_ei_table` whose ``column`` is ``verdict``, in table order."""
     allowed = {*_VERDICTS, "undefined"}
     if verdict not in allowed:
         raise ValueError(f"verdict must be one of {sorted(allowed)}, got {verdict!r}")
-    return table.loc[table["verdict"] == verdict, "network"].tolist()
+    if column not in ("verdict", "verdict_label", "verdict_degree"):
+        raise ValueError(f"column must be verdict, verdict_label or verdict_degree, got {column!r}")
+    return table.loc[table[column] == verdict, "network"].tolist()

@@ -1,6 +1,7 @@
 """Tests for analysis.networks: hand-computed tiny graphs, agreement with networkx, the E-I
 permutation test, malformed input, and checks that catch plausible bugs (see comments)."""
-import time
+import itertools
+from pathlib import Path
 
 import networkx as nx
 import numpy as np
@@ -108,11 +109,27 @@ def test_directed_density_by_hand(directed_recip):
     assert net.components(directed_recip) == 1
 
 
-def test_brokerage_top_breaks_ties_by_label(path4):
+def test_brokerage_top_shows_ties(path4):
     top = net.brokerage_top(path4, k=3)
-    # b and c tie at 2/3 -> label order; then a and d tie at 0 -> a
-    assert list(top["node"]) == ["b", "c", "a"]
-    assert list(top.columns) == ["node", "betweenness"]
+    # b and c tie at 2/3: both rank 1; a and d tie at 0: both rank 3, so both are shown
+    assert list(top["node"]) == ["b", "c", "a", "d"]
+    assert list(top["rank"]) == [1, 1, 3, 3] and top["tied"].all()
+    assert list(top.columns) == ["node", "betweenness", "rank", "tied"]
+    one = net.brokerage_top(path4, k=1)
+    assert list(one["node"]) == ["b", "c"]  # no silent tie-break at the top
+    star = net.brokerage_top(nx.star_graph(3), k=1)
+    assert list(star["node"]) == [0] and not star["tied"].any()
+
+
+def test_transitivity_versus_clustering_with_isolates(tri_pendant):
+    # triangle + pendant: 3 * 1 triangle / 5 connected triples (a: 1, b: 1, c: 3) = 3/5
+    assert net.transitivity(tri_pendant) == pytest.approx(3 / 5)
+    G = tri_pendant.copy()
+    G.add_nodes_from(["x", "y"])  # isolates: the local average falls, transitivity does not
+    assert net.clustering(G) == pytest.approx(7 / 12 * 4 / 6)
+    assert net.transitivity(G) == pytest.approx(3 / 5)
+    for H in random_graphs():
+        assert net.transitivity(H) == pytest.approx(nx.transitivity(net.undirected(H)))
 
 
 # ------------------------------------------------------------------ agreement with networkx
@@ -168,46 +185,201 @@ def test_expected_ei_random_by_hand():
 
 
 # ------------------------------------------------------------------ permutation test
-def test_permutation_deterministic(two_pairs):
-    r1 = net.ei_permutation_test(two_pairs, "grp", n_perm=500, seed=7)
-    r2 = net.ei_permutation_test(two_pairs, "grp", n_perm=500, seed=7)
-    r3 = net.ei_permutation_test(two_pairs, "grp", n_perm=500, seed=8)
-    assert np.array_equal(r1["null"], r2["null"])
-    assert {k: v for k, v in r1.items() if k != "null"} == {k: v for k, v in r2.items() if k != "null"}
+def test_permutation_deterministic():
+    big = nx.gnp_random_graph(30, 0.2, seed=2)
+    groups = {v: v % 2 for v in big}  # C(30, 15) > 10^6 labellings: Monte Carlo
+    r1 = net.ei_permutation_test(big, groups, n_perm=500, seed=7)
+    r2 = net.ei_permutation_test(big, groups, n_perm=500, seed=7)
+    r3 = net.ei_permutation_test(big, groups, n_perm=500, seed=8)
+    assert not r1["exact"] and r1["n_perm"] == 500 and len(r1["null"]) == 500
+    assert np.array_equal(r1["null"], r2["null"]) and r1["p_value"] == r2["p_value"]
     assert not np.array_equal(r1["null"], r3["null"])
-    assert r1["seed"] == 7 and r1["n_perm"] == 500 and len(r1["null"]) == 500
+    lo, hi = r1["p_interval"]
+    assert lo <= r1["p_value"] <= hi
 
 
-def test_permutation_segregated_two_cliques(two_cliques):
+def test_permutation_segregated_two_cliques_exact(two_cliques):
     G, groups = two_cliques
-    r = net.ei_permutation_test(G, groups, n_perm=2000, seed=1)
-    assert r["observed"] == -1.0
-    # only 2 of C(12,6) = 924 labellings are as segregated: p ~ 2/924 + 1/2001 ~ 0.003
-    assert 0 < r["p_value"] < 0.01
-    # exact null mean = expected_ei_random({6, 6}) = (36 - 30)/66 = 1/11
-    assert r["expected_mean"] == pytest.approx(1 / 11, abs=0.02)
-    assert r["ci_low"] <= r["expected_mean"] <= r["ci_high"]
+    r = net.ei_permutation_test(G, groups)
+    assert r["observed"] == -1.0 and r["exact"] and r["n_labelings"] == 924 == r["n_perm"]
+    # only 2 of C(12,6) = 924 labellings are as segregated (x/y swapped); two-sided doubles
+    assert r["p_value"] == pytest.approx(2 * 2 / 924)
+    assert r["p_min"] == pytest.approx(2 * 2 / 924)
+    # exact null mean = expected_ei_random({6, 6}) = (36 - 30)/66 = 1/11, to float precision
+    assert r["expected_mean"] == pytest.approx(1 / 11, abs=1e-12)
+
+
+def test_permutation_few_labellings_cannot_reject():
+    # one non-local among 19 local, as Hurricane Frederic: 20 labellings, best p = 2/20
+    G = nx.star_graph(19)
+    nx.add_path(G, [1, 2, 3, 4, 5])
+    groups = {v: ("NL" if v == 5 else "L") for v in G}
+    r = net.ei_permutation_test(G, groups)
+    assert r["n_labelings"] == 20 and r["p_min"] == pytest.approx(0.1)
 
 
 @pytest.mark.parametrize("G", random_graphs()[:2])
-def test_permutation_pvalue_formula_and_null_mean(G):
-    groups = {v: ("x" if v % 3 else "y") for v in G}  # sizes 10 and 5
-    r = net.ei_permutation_test(G, groups, n_perm=2000, seed=3)
-    null, mean, obs = r["null"], r["expected_mean"], r["observed"]
-    k = np.sum(np.abs(null - mean) >= np.abs(obs - mean) - 1e-12)
-    assert r["p_value"] == pytest.approx((1 + k) / 2001)  # two-sided, +1 correction
-    assert 0 < r["p_value"] <= 1
+def test_permutation_matches_scipy_and_null_mean(G):
+    from scipy import stats as sps
+    groups = {v: ("x" if v % 3 else "y") for v in G}  # sizes 10 and 5: 3003 labellings, exact
+    r = net.ei_permutation_test(G, groups)
+    assert r["exact"] and r["n_labelings"] == 3003
+    codes, _ = net._ei_arrays(G, groups)
+    nodes = sorted(G)
+
+    def ei_of(x, y):  # scipy hands over the node positions of each group
+        return net.ei_index(G, {nodes[i]: ("x" if i in set(x.tolist()) else "y") for i in range(len(nodes))})
+
+    ref = sps.permutation_test((np.flatnonzero(codes == 0), np.flatnonzero(codes == 1)), ei_of,
+                               permutation_type="independent", n_resamples=np.inf, vectorized=False)
+    assert r["p_value"] == pytest.approx(ref.pvalue)
     assert r["observed"] == pytest.approx(net.ei_index(G, groups))
-    assert mean == pytest.approx(net.expected_ei_random({"x": 10, "y": 5}), abs=0.02)
-    assert r["ci_low"] == pytest.approx(np.percentile(null, 2.5))
+    assert r["expected_mean"] == pytest.approx(net.expected_ei_random({"x": 10, "y": 5}))
 
 
-def test_permutation_is_fast():
-    G = nx.gnp_random_graph(27, 0.2, seed=5, directed=True)
-    groups = {v: "L" if v < 15 else "NL" for v in G}
-    t = time.perf_counter()
-    net.ei_permutation_test(G, groups, n_perm=2000, seed=0)
-    assert time.perf_counter() - t < 1.0
+# ------------------------------------------------------------------ degree-preserving null
+def _realisations(degrees):
+    """Every simple graph on range(n) with this degree sequence (brute force, tiny n)."""
+    n = len(degrees)
+    pairs = list(itertools.combinations(range(n), 2))
+    out = []
+    for es in itertools.combinations(pairs, int(sum(degrees)) // 2):
+        if (np.bincount(np.array(es).ravel(), minlength=n) == degrees).all():
+            out.append(es)
+    return out
+
+
+@pytest.fixture
+def small_mixed():
+    # 6 nodes, groups A = {0, 1, 2}, B = {3, 4, 5}; degrees 3, 2, 2, 2, 2, 1
+    G = nx.Graph([(0, 1), (0, 2), (0, 3), (1, 4), (2, 5), (3, 4)])
+    return G, {v: ("A" if v < 3 else "B") for v in G}
+
+
+def test_degree_null_keeps_degrees_and_simple_graphs(small_mixed):
+    G, groups = small_mixed
+    r = net.degree_preserving_null(G, groups, n_chains=300, attempts_per_tie=20, seed=1)
+    deg = np.array([G.degree(v) for v in r["nodes"]])
+    for chain in r["edges"]:
+        assert (np.bincount(chain.ravel(), minlength=len(deg)) == deg).all()
+        assert (chain[:, 0] != chain[:, 1]).all()
+        assert len({tuple(sorted(e)) for e in chain.tolist()}) == len(chain)  # no double tie
+    assert r["trace"]["attempts_per_tie"].iloc[-1] == 20 and r["trace"]["ties_kept"].iloc[0] == 1.0
+    assert 0 < r["acceptance"] < 1 and len(r["null"]) == 300
+
+
+def test_degree_null_is_uniform_and_agrees_with_networkx(small_mixed):
+    # Exact reference: E-I over every graph with the observed degree sequence, equally likely.
+    G, groups = small_mixed
+    nodes = sorted(G)
+    codes = np.array([0 if groups[v] == "A" else 1 for v in nodes])
+    reals = _realisations(np.array([G.degree(v) for v in nodes]))
+    exact = np.array([np.mean([codes[a] != codes[b] for a, b in es]) * 2 - 1 for es in reals])
+    values = np.unique(exact)
+    p_exact = np.array([(exact == x).mean() for x in values])
+    assert len(values) > 2  # the test would be toothless on a point mass
+    r = net.degree_preserving_null(G, groups, n_chains=4000, attempts_per_tie=20, seed=3)
+    p_ours = np.array([np.isclose(r["null"], x).mean() for x in values])
+    assert p_ours.sum() == pytest.approx(1)
+    assert 0.5 * np.abs(p_ours - p_exact).sum() < 0.03  # total variation distance
+    # independent implementation: networkx's double_edge_swap from the same start
+    rng = np.random.default_rng(5)
+    nx_vals = []
+    for _ in range(1500):
+        H = G.copy()
+        nx.double_edge_swap(H, nswap=10, max_tries=1000, seed=int(rng.integers(2**31)))
+        nx_vals.append(net.ei_index(H, groups))
+    p_nx = np.array([np.isclose(nx_vals, x).mean() for x in values])
+    assert 0.5 * np.abs(p_nx - p_exact).sum() < 0.05
+    assert 0.5 * np.abs(p_nx - p_ours).sum() < 0.05
+
+
+def test_degree_null_point_mass_when_degrees_fix_ei():
+    # one non-local node: every one of its ties is external whatever the rewiring, so E-I is
+    # fixed by the degree sequence and the degree-preserving test cannot reject
+    G = nx.Graph([(0, 1), (0, 2), (1, 2), (2, 3), (3, 4), (1, 4), (0, 4)])
+    groups = {v: ("NL" if v == 0 else "L") for v in G}
+    forced = net.degree_preserving_null(G, groups, n_chains=200, attempts_per_tie=10, seed=0, shortcut=False)
+    assert forced["acceptance"] > 0  # the chains really moved
+    assert np.all(forced["null"] == forced["observed"]) and forced["p_value"] == 1.0 and forced["p_min"] == 1.0
+    quick = net.degree_preserving_null(G, groups, n_chains=200, attempts_per_tie=10, seed=0)
+    np.testing.assert_array_equal(quick["null"], forced["null"])
+    assert (quick["p_value"], quick["p_min"], quick["edges"]) == (1.0, 1.0, None)
+    # two active nodes in each group: ties inside a group can appear, so no shortcut
+    assert not net._ei_fixed_by_degrees(np.array([0, 0, 1, 1]), np.array([[0, 2], [1, 3]]))
+    # a group whose second member is an isolate cannot hold an internal tie
+    assert net._ei_fixed_by_degrees(np.array([0, 0, 0, 1, 1]), np.array([[0, 1], [1, 3], [2, 3]]))
+
+
+# ------------------------------------------------------------------ Gould-Fernandez brokerage
+def test_brokerage_roles_by_hand():
+    # a -> b -> c with a, b in X and c in Y: b is a representative; with c -> b as well (ties
+    # graph), b is also a gatekeeper on c -> b -> a. A tie a - c closes the path: no role.
+    D = nx.DiGraph([("a", "b"), ("b", "c")])
+    g = {"a": "X", "b": "X", "c": "Y"}
+    arcs = net.brokerage_roles(D, g, directed=True).set_index("node")
+    assert arcs.loc["b", "representative"] == 1 and arcs.loc["b", "total"] == 1
+    ties = net.brokerage_roles(D, g).set_index("node")
+    assert (ties.loc["b", "representative"], ties.loc["b", "gatekeeper"], ties.loc["b", "total"]) == (1, 1, 2)
+    D.add_edge("a", "c")
+    assert net.brokerage_roles(D, g, directed=True)["total"].sum() == 0
+    # star centre between three groups: liaison on each ordered pair of leaves from different groups
+    S = nx.star_graph(3)
+    roles = net.brokerage_roles(S, {0: "h", 1: "p", 2: "q", 3: "q"}).set_index("node")
+    # ordered leaf pairs: (1,2),(2,1),(1,3),(3,1) liaison; (2,3),(3,2) itinerant
+    assert (roles.loc[0, "liaison"], roles.loc[0, "itinerant"], roles.loc[0, "total"]) == (4, 2, 6)
+
+
+def test_brokerage_roles_match_sna_fixture():
+    # reference counts from R's sna::brokerage, see tests/fixtures/sna_brokerage.R
+    from analysis import data
+    emon = data.load("emon")
+    ref = pd.read_csv(Path(__file__).parent / "fixtures" / "sna_brokerage_emon.csv")
+    names = {n.replace(" ", "").replace("Hurricane", "Hurr"): n for n in emon}
+    sna_cols = ["w_I", "w_O", "b_IO", "b_OI", "b_O"]
+    assert len(ref) > 400
+    for (rname, graph, partition), grp in ref.groupby(["network", "graph", "partition"]):
+        G = emon[names[rname]]
+        groups = {v: d["Location"] for v, d in G.nodes(data=True)
+                  if partition == "three-group" or d["Location"] != "B"}
+        ours = net.brokerage_roles(G, groups, directed=(graph == "arcs")).set_index("node")
+        theirs = grp.set_index("node")[sna_cols]
+        np.testing.assert_array_equal(ours.loc[theirs.index, list(net.BROKERAGE_ROLES)].to_numpy(),
+                                      theirs.to_numpy(), err_msg=f"{rname} {graph} {partition}")
+
+
+def test_brokerage_expected_is_exact_mean_under_random_groups():
+    G = nx.gnp_random_graph(9, 0.35, seed=4)
+    groups = {v: ("a" if v < 4 else "b" if v < 7 else "c") for v in G}
+    t = net.brokerage_role_table(G, groups, n_perm=200, seed=0).set_index("role")
+    # brute force: average the five totals over every relabelling with the same group sizes
+    nodes = sorted(G)
+    labels = [groups[v] for v in nodes]
+    totals = []
+    for perm in set(itertools.permutations(labels)):
+        r = net.brokerage_roles(G, dict(zip(nodes, perm)))
+        totals.append(r[list(net.BROKERAGE_ROLES)].sum().to_numpy())
+    mean = np.mean(totals, axis=0)
+    np.testing.assert_allclose(t["expected"].to_numpy(), mean.round(3), atol=1e-3)
+    observed = net.brokerage_roles(G, groups)[list(net.BROKERAGE_ROLES)].sum()
+    assert t["observed"].tolist() == observed.tolist()
+    # two groups: liaison impossible, expected 0, no p-value
+    two = net.brokerage_role_table(G, {v: v % 2 for v in G}, n_perm=100).set_index("role")
+    assert two.loc["liaison", "expected"] == 0 and np.isnan(two.loc["liaison", "p_value"])
+
+
+# ------------------------------------------------------------------ cost of the "both" policy
+def test_policy_cost_table_by_hand(location_graph):
+    t = net.policy_cost_table({"g": location_graph}).set_index("policy")
+    # b has ties to l1 and l2: excluding it drops 1 node and 2 of 4 ties; the others drop nothing
+    assert (t.loc["exclude", "nodes_dropped"], t.loc["exclude", "ties_dropped"]) == (1, 2)
+    assert t.loc["exclude", "share_ties_dropped"] == 0.5
+    assert t.loc[["local", "nonlocal"], "ties_dropped"].tolist() == [0, 0]
+    G = location_graph.copy()
+    G.add_edge("b", "n2")
+    G.nodes["n2"]["Location"] = "NL"
+    t2 = net.policy_cost_table({"g": G}).set_index("policy")
+    assert t2.loc["exclude", "isolated"] == 1  # n2 kept but tied only to b
 
 
 # ------------------------------------------------------------------ malformed input
@@ -242,14 +414,17 @@ def test_one_group_only_and_other_errors(two_pairs, location_graph):
 def test_summary_table(tri_pendant, directed_recip):
     groups = {"tp": {"a": 1, "b": 1, "c": 2, "d": 2}, "dr": "grp"}
     t = net.summary_table({"tp": tri_pendant, "dr": directed_recip}, groups)
-    assert list(t.columns) == ["network", "nodes", "ties", "density", "centralisation", "clustering",
-                               "components", "excluded", "ei_index", "boundary_share"]
+    assert list(t.columns) == ["network", "nodes", "arcs", "ties", "isolates", "density", "centralisation",
+                               "clustering", "transitivity", "components", "excluded", "ei_index",
+                               "boundary_share"]
     tp = t.set_index("network").loc["tp"]
     # hand values above, rounded to 3 decimals; tp ties: a-b, c-d internal; b-c, a-c external -> EI 0
     assert (tp["density"], tp["clustering"], tp["centralisation"]) == (0.667, 0.583, 0.667)
+    assert (tp["transitivity"], tp["isolates"], tp["arcs"]) == (0.6, 0, 4)
     assert (tp["ei_index"], tp["boundary_share"]) == (0.0, 0.5)
     dr = t.set_index("network").loc["dr"]
-    assert (dr["ties"], dr["density"], dr["ei_index"]) == (3, 0.333, -0.333)  # 4 arcs, 3 ties
+    # 4 arcs, 3 ties; density on ties: 2*3/(4*3) = 0.5 (on arcs it would be 1/3)
+    assert (dr["arcs"], dr["ties"], dr["density"], dr["ei_index"]) == (4, 3, 0.5, -0.333)
     with pytest.raises(ValueError, match="no entry"):
         net.summary_table({"tp": tri_pendant}, {})
 
@@ -315,7 +490,9 @@ def test_location_ei_table_by_hand(location_graph):
     assert (g.external, g.internal, g.ei_index, g.boundary_share) == (1, 1, 0.0, 0.5)
     assert g.expected_random == 0.333
     assert g.ci_low <= g.null_mean <= g.ci_high and g.policy == "exclude"
-    assert g.verdict in ("within chance range", "more internal than chance", "more external than chance")
+    # 3 nodes, sizes 2 + 1: only 3 labellings, best two-sided p = 2/3 -> the test cannot reject
+    assert (g.n_labelings, g.exact, g.p_min) == (3, True, 0.666667)
+    assert g.verdict_label == g.verdict == "test cannot reject"
     assert t.loc["all_local", "verdict"] == "undefined" and "all retained" in t.loc["all_local", "note"]
     assert np.isnan(t.loc["all_local", "ei_index"])
     # b excluded leaves a (local) and c (non-local) with no tie between them
@@ -337,16 +514,17 @@ def test_location_ei_table_verdict_segregated(two_cliques):
     assert r.ei_index == -1.0 and r.verdict == "more internal than chance"
     assert r.expected_random == round(1 / 11, 3) and r.p_value < 0.01
     # a complete bipartite graph between the groups is all external
-    B = nx.complete_bipartite_graph(4, 4)
-    nx.set_node_attributes(B, {v: ("L" if v < 4 else "NL") for v in B}, "Location")
+    # (K4,4 has only 70 labellings, best p = 4/70 > 0.05: the test could not reject)
+    B = nx.complete_bipartite_graph(5, 5)
+    nx.set_node_attributes(B, {v: ("L" if v < 5 else "NL") for v in B}, "Location")
     rb = net.location_ei_table({"bip": B}, n_perm=2000, seed=1).iloc[0]
     assert rb.ei_index == 1.0 and rb.verdict == "more external than chance"
 
 
 def test_broker_table(path4, location_graph):
     t = net.broker_table({"p": path4}, k=2)
-    assert list(t.columns) == ["network", "rank", "node", "label", "betweenness"]
-    assert list(t.node) == ["b", "c"] and list(t["rank"]) == [1, 2]  # tie broken by label
+    assert list(t.columns) == ["network", "rank", "tied", "node", "label", "betweenness"]
+    assert list(t.node) == ["b", "c"] and list(t["rank"]) == [1, 1] and t["tied"].all()  # tie shown
     assert t.betweenness.tolist() == [0.667, 0.667]
     # directed input: brokerage on the undirected version (a -> b <- c: b brokers a-c)
     D = nx.DiGraph([("a", "b"), ("c", "b")])
@@ -384,3 +562,56 @@ def test_layout_isolates_apart(tri_pendant):
     # drawing tables use it on request
     nodes, _ = net.drawing_tables(G, seed=3, isolates_apart=True)
     assert nodes.set_index("node").loc["z", "y"] == p.y["z"]
+
+
+def test_combined_verdict_needs_the_degree_preserving_null():
+    # 12 local organisations in a clique, 2 non-local ones with one tie each to a local one.
+    # Shuffling labels puts non-locals inside the clique (many external ties), so E = 2 looks
+    # very internal (p = 2/91); but with degrees kept the two can only keep their single ties,
+    # and E = 2 is what rewiring gives too: the verdict must not be "more internal".
+    G = nx.complete_graph(12)
+    G.add_edges_from([(0, "n1"), (1, "n2")])
+    nx.set_node_attributes(G, {v: ("NL" if isinstance(v, str) else "L") for v in G}, "Location")
+    r = net.location_ei_table({"g": G}, seed=2).iloc[0]
+    assert (r.external, r.n_labelings) == (2, 91)
+    assert r.p_value == pytest.approx(2 / 91, abs=1e-4) and r.verdict_label == "more internal than chance"
+    assert r.verdict_degree != "more internal than chance"
+    assert r.verdict == "internal under label shuffle only"
+    assert net.networks_with_verdict(pd.DataFrame([r]), "more internal than chance") == []
+    with pytest.raises(ValueError, match="column must be"):
+        net.networks_with_verdict(pd.DataFrame([r]), "undefined", column="v")
+
+
+def test_location_ei_tables_equal_single_policy_calls(location_graph, two_cliques):
+    G, groups = two_cliques
+    nx.set_node_attributes(G, {v: ("L" if g == "x" else "NL") for v, g in groups.items()}, "Location")
+    graphs = {"g": location_graph, "seg": G}
+    many = net.location_ei_tables(graphs, policies=("exclude", "local", "nonlocal"), seed=3)
+    for both, table in many.items():
+        pd.testing.assert_frame_equal(table, net.location_ei_table(graphs, both=both, seed=3))
+    tabs, traces = net.location_ei_tables(graphs, policies=("exclude",), seed=3, with_traces=True)
+    pd.testing.assert_frame_equal(tabs["exclude"], many["exclude"])
+    seg = traces["exclude"]["seg"]
+    assert seg["attempts_per_tie"].iloc[-1] == 20 and seg["ties_kept"].iloc[-1] < 1
+
+
+def test_verdict_rules_by_hand():
+    v = net._verdict
+    assert v(-0.5, 0.0, 0.01, 0.001) == "more internal than chance"
+    assert v(0.5, 0.0, 0.01, 0.001) == "more external than chance"
+    assert v(-0.5, 0.0, 0.20, 0.001) == "within chance range"
+    assert v(-0.5, 0.0, 0.10, 0.10) == "test cannot reject"  # 20 labellings: p can never be small
+    # a Monte Carlo p whose interval straddles 0.05 is not called either way
+    assert v(-0.5, 0.0, 0.046, 0.003, (0.02, 0.09)) == "undecided at this Monte Carlo size"
+    assert v(-0.5, 0.0, 0.013, 0.003, (0.004, 0.03)) == "more internal than chance"
+
+
+def test_mixing_trace_chart(small_mixed):
+    from analysis import charts
+    G, groups = small_mixed
+    trace = net.degree_preserving_null(G, groups, n_chains=50, attempts_per_tie=4, seed=0)["trace"]
+    spec = charts.mixing_trace_chart(trace.assign(network="g"), title="Mixing",
+                                     description="Mean E-I of rewired graphs against swap attempts per tie.").to_dict()
+    assert spec["description"].startswith("Mean E-I") and len(spec["vconcat"]) == 2
+    with pytest.raises(ValueError):
+        charts.mixing_trace_chart(trace.assign(network="g"), title="Mixing", description="")
