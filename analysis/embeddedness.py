@@ -450,5 +450,5 @@ def qap_readings_table(res: dict) -> pd.DataFrame:
              "correlation": "QAP correlation r"}
     return pd.DataFrame({"statistic": [names[k] for k in names],
                          "observed": [res["readings"][k] for k in names],
-                         "at permutation mean": [float(exp[k]) for k in names],
+                         "at null mean of s": [float(exp[k]) for k in names],
                          "p (one test)": res["p_value"]})

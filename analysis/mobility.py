@@ -411,7 +411,7 @@ def quasi_independence(counts: pd.DataFrame) -> dict:
     """Quasi-independence model of the off-diagonal flows, fitted as a Poisson log-linear GLM.
 
     log mu_ij = lambda + a_i + b_j for i != j; the diagonal (stayers) is left out of the model
-    (Goodman 1968; Bishop, Fienberg & Holland 1975, ch. 5). Each destination is then chosen in
+    (quasi-independence in incomplete tables; e.g. Fienberg 2007). Each destination is then chosen in
     proportion to its size, once the origin's own industry is excluded: the "sizes only" baseline.
     Returns ``fitted`` mu (DataFrame, NaN on the diagonal), ``residuals`` (Pearson,
     (n - mu)/sqrt(mu)), ``relatedness`` n/mu, ``g2`` = 2 sum n log(n/mu) (0 log 0 = 0), ``df`` =
@@ -595,7 +595,7 @@ def never_mover_prediction(hist: pd.DataFrame, P: pd.DataFrame) -> dict:
 
 def mover_stayer(trans: pd.DataFrame, hist: pd.DataFrame, order=None, tol: float = 1e-10,
                  max_iter: int = 5000) -> dict:
-    """Mover-stayer model (Blumen, Kogan & McCarthy 1955; Goodman 1961) fitted by EM.
+    """Mover-stayer model (Blumen, Kogan & McCarthy 1955) fitted by maximum likelihood (EM).
 
     A share s_i of the persons starting in state i never move (stayers); everybody else follows a
     Markov chain M. A person who ever moves is a mover; one who never moves in T transitions is a
@@ -692,3 +692,23 @@ def likeliest_destinations(counts: pd.DataFrame) -> pd.DataFrame:
         d = tuple(labels[j] for j in np.flatnonzero(F[i] == top))
         rows.append((o, d, int(top), len(d) > 1))
     return pd.DataFrame(rows, columns=["origin", "destinations", "max_flow", "tied"])
+
+
+def never_mover_table(hist: pd.DataFrame, P: pd.DataFrame, fit: dict) -> pd.DataFrame:
+    """Never-movers by start state: observed share, pooled-chain prediction (mean P_ii^T) and
+    mover-stayer prediction (mean s_i + (1 - s_i) M_ii^T), with the fitted stayer share s_i.
+
+    Index: start state (sorted); columns persons, observed, chain, mover_stayer, stayer_share.
+    """
+    _require(hist, ["start", "n_trans", "ever_moved"])
+    pii = persistence(P)
+    s, mii = fit["s"], pd.Series(np.diag(fit["M"]), index=fit["M"].index)
+    h = hist.assign(never=~hist["ever_moved"],
+                    chain=pii.loc[hist["start"]].to_numpy() ** hist["n_trans"].to_numpy(),
+                    ms=(s.loc[hist["start"]].to_numpy() + (1 - s.loc[hist["start"]].to_numpy())
+                        * mii.loc[hist["start"]].to_numpy() ** hist["n_trans"].to_numpy()))
+    g = h.groupby("start", sort=True)
+    out = pd.DataFrame({"persons": g.size(), "observed": g["never"].mean(), "chain": g["chain"].mean(),
+                        "mover_stayer": g["ms"].mean()})
+    out["stayer_share"] = s.reindex(out.index).to_numpy()
+    return out

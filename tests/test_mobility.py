@@ -441,3 +441,14 @@ def test_likeliest_destinations_keeps_ties():
     d = mob.likeliest_destinations(T)
     assert d["destinations"].tolist() == [("B", "C"), ("C",), ("A",)]
     assert d["tied"].tolist() == [True, False, False] and d["max_flow"].tolist() == [3, 4, 2]
+
+
+def test_never_mover_table_hand_case():
+    hist = pd.DataFrame({"person": [1, 2, 3], "start": ["A", "A", "B"], "n_trans": [2, 2, 1],
+                         "ever_moved": [False, True, False]})
+    P = _table([[0.9, 0.1], [0.5, 0.5]], "AB")
+    fit = {"s": pd.Series([0.5, 0.0], index=["A", "B"]), "M": _table([[0.8, 0.2], [0.5, 0.5]], "AB")}
+    t = mob.never_mover_table(hist, P, fit)
+    assert t.loc["A", "observed"] == 0.5 and t.loc["A", "chain"] == pytest.approx(0.81)
+    assert t.loc["A", "mover_stayer"] == pytest.approx(0.5 + 0.5 * 0.64)   # s + (1 - s) M_AA^2
+    assert t.loc["B", "persons"] == 1 and t.loc["B", "chain"] == pytest.approx(0.5)
