@@ -411,7 +411,7 @@ def qap_shared_test(G1, G2, n_perm: int = 200_000, seed: int = DEFAULT_SEED, lev
     sqrt(p(1-p)/R) and a Wilson interval, so the reader sees how stable the p-value is.
     Keys: observed (s), readings (observed J, P(1|2), r), null_mean (expected s), null_counts
     (Series: s -> number of permutations), p_value, n_extreme, mc_se, mc_low, mc_high, min_p,
-    ties_1, ties_2, pairs, n_perm, seed.
+    ties_1, ties_2, pairs, n_nodes, n_perm, seed.
     """
     from analysis import intervals  # local import: intervals pulls in statsmodels
     if n_perm < 1 or batch < 1:
@@ -438,7 +438,7 @@ def qap_shared_test(G1, G2, n_perm: int = 200_000, seed: int = DEFAULT_SEED, lev
             "null_counts": pd.Series(freq, index=values, name="permutations").rename_axis("shared"),
             "p_value": (1 + k_ext) / (n_perm + 1), "n_extreme": k_ext,
             "mc_se": float(np.sqrt(share * (1 - share) / n_perm)), "mc_low": float(low),
-            "mc_high": float(high), "min_p": 1 / (n_perm + 1), "ties_1": e1, "ties_2": e2,
+            "mc_high": float(high), "min_p": 1 / (n_perm + 1), "ties_1": e1, "ties_2": e2, "n_nodes": n,
             "pairs": pairs, "n_perm": n_perm, "seed": seed}
 
 
