@@ -9,13 +9,19 @@ whose origin or destination state is missing are dropped. Both counts are report
 ``trans.attrs["n_gaps"]`` and ``trans.attrs["n_missing_state"]``, never silently discarded.
 """
 import math
+import warnings
 
 import networkx as nx
 import numpy as np
 import pandas as pd
 from scipy.cluster.hierarchy import leaves_list, linkage
 from scipy.spatial.distance import squareform
-from scipy.stats import norm
+from scipy.stats import chi2
+from statsmodels.genmod import families
+from statsmodels.genmod.generalized_linear_model import GLM
+from statsmodels.tools.sm_exceptions import PerfectSeparationWarning
+
+from analysis import intervals
 
 
 def _require(df: pd.DataFrame, cols) -> None:
@@ -72,20 +78,13 @@ def mobility_rate(trans: pd.DataFrame) -> float:
 
 
 def wilson_interval(k, n, level: float = 0.95):
-    """Wilson (1927) score interval for a binomial proportion p = k/n.
+    """Wilson (1927) score interval for a binomial proportion p = k/n (statsmodels' implementation).
 
     centre = (p + z^2/2n) / (1 + z^2/n); half = z/(1 + z^2/n) * sqrt(p(1-p)/n + z^2/4n^2),
     z = Phi^-1(1 - (1-level)/2). Deterministic; stays inside [0, 1]. Vectorised over k, n.
-    Wilson, E. B. (1927) JASA 22(158), 209-212.
+    Treats the n trials as independent (see :mod:`analysis.intervals` for a person-level bootstrap).
     """
-    k, n = np.asarray(k, dtype=float), np.asarray(n, dtype=float)
-    if np.any(n <= 0) or np.any((k < 0) | (k > n)) or not 0 < level < 1:
-        raise ValueError("need n > 0, 0 <= k <= n and 0 < level < 1")
-    z = norm.ppf(1 - (1 - level) / 2)
-    p, denom = k / n, 1 + z**2 / n
-    centre = (p + z**2 / (2 * n)) / denom
-    half = z / denom * np.sqrt(p * (1 - p) / n + z**2 / (4 * n**2))
-    return centre - half, centre + half
+    return intervals.wilson(k, n, level)
 
 
 def mobility_by(trans: pd.DataFrame, by: str, level: float = 0.95) -> pd.DataFrame:
@@ -387,3 +386,329 @@ def spinoff_evidence(surveys: pd.DataFrame, facts: pd.DataFrame) -> pd.DataFrame
          "source_key": h["source_key"], "location": h["location"], "caveat": h["note"]},
     ]
     return pd.DataFrame(rows)
+
+
+# ---------------------------------------------------------------- quasi-independence of flows
+
+def _offdiag_counts(counts: pd.DataFrame) -> np.ndarray:
+    """Validated float matrix of flow counts (square, >= 3 states, no negative cells, every state
+    with off-diagonal outflow and inflow, so that each origin and destination effect is estimable)."""
+    F = _square(counts).copy()
+    if len(F) < 3:
+        raise ValueError("quasi-independence needs at least 3 states (2 leave no degrees of freedom)")
+    if np.isnan(F).any() or (F < 0).any():
+        raise ValueError("flow counts must be non-negative numbers")
+    np.fill_diagonal(F, 0.0)
+    labels = list(counts.index)
+    for name, tot in (("outflow", F.sum(axis=1)), ("inflow", F.sum(axis=0))):
+        if (tot == 0).any():
+            raise ValueError(f"state(s) with no off-diagonal {name}: "
+                             f"{[labels[i] for i in np.flatnonzero(tot == 0)]}")
+    return F
+
+
+def quasi_independence(counts: pd.DataFrame) -> dict:
+    """Quasi-independence model of the off-diagonal flows, fitted as a Poisson log-linear GLM.
+
+    log mu_ij = lambda + a_i + b_j for i != j; the diagonal (stayers) is left out of the model
+    (quasi-independence in incomplete tables; e.g. Fienberg 2007). Each destination is then chosen in
+    proportion to its size, once the origin's own industry is excluded: the "sizes only" baseline.
+    Returns ``fitted`` mu (DataFrame, NaN on the diagonal), ``residuals`` (Pearson,
+    (n - mu)/sqrt(mu)), ``relatedness`` n/mu, ``g2`` = 2 sum n log(n/mu) (0 log 0 = 0), ``df`` =
+    (K-1)^2 - K, ``p_value`` (chi-squared upper tail), ``pearson_x2``, ``n_cells``.
+    """
+    F = _offdiag_counts(counts)
+    K = len(F)
+    i, j = np.where(~np.eye(K, dtype=bool))
+    y = F[i, j]
+    # treatment coding: intercept, origins 1..K-1, destinations 1..K-1
+    X = np.column_stack([np.ones(len(y)), (i[:, None] == np.arange(1, K)).astype(float),
+                         (j[:, None] == np.arange(1, K)).astype(float)])
+    with warnings.catch_warnings():
+        # a table that fits exactly (e.g. 3 states, one df) is legitimate, not a separation problem
+        warnings.simplefilter("ignore", PerfectSeparationWarning)
+        res = GLM(y, X, family=families.Poisson()).fit(tol=1e-12, maxiter=200)
+    mu = np.full((K, K), np.nan)
+    mu[i, j] = res.fittedvalues
+    nz = y > 0
+    g2 = 2 * float(np.sum(y[nz] * np.log(y[nz] / res.fittedvalues[nz])))
+    df = (K - 1) ** 2 - K
+    frame = lambda a: pd.DataFrame(a, index=counts.index, columns=counts.columns)  # noqa: E731
+    obs = F.copy()
+    np.fill_diagonal(obs, np.nan)
+    return {"fitted": frame(mu), "residuals": frame((obs - mu) / np.sqrt(mu)),
+            "relatedness": frame(obs / mu), "g2": g2, "df": df, "p_value": float(chi2.sf(g2, df)),
+            "pearson_x2": float(np.nansum((obs - mu) ** 2 / mu)), "n_cells": len(y)}
+
+
+def ipf_quasi_independence(counts: pd.DataFrame, tol: float = 1e-10, max_iter: int = 10_000) -> pd.DataFrame:
+    """Quasi-independence fit by iterative proportional fitting (Deming & Stephan 1940).
+
+    Start from 1 off the diagonal and 0 on it (structural zeros), then alternately scale rows and
+    columns to the observed off-diagonal margins until both match within ``tol``. Written
+    independently of the GLM, as a cross-check of :func:`quasi_independence` (same fitted values
+    at convergence: the margins are the model's sufficient statistics). NaN on the diagonal.
+    """
+    F = _offdiag_counts(counts)
+    r, c = F.sum(axis=1), F.sum(axis=0)
+    mu = 1.0 - np.eye(len(F))
+    for _ in range(max_iter):
+        mu *= (r / mu.sum(axis=1))[:, None]
+        mu *= (c / mu.sum(axis=0))[None, :]
+        if np.abs(mu.sum(axis=1) - r).max() < tol:
+            break
+    else:
+        raise RuntimeError(f"IPF did not converge in {max_iter} iterations")
+    np.fill_diagonal(mu, np.nan)
+    return pd.DataFrame(mu, index=counts.index, columns=counts.columns)
+
+
+def qi_cells(counts: pd.DataFrame, qi: dict) -> pd.DataFrame:
+    """Off-diagonal cells as a long table: origin, destination, flow, expected (quasi-independence),
+    relatedness = flow/expected, residual (Pearson). Sorted by residual (descending), ties by
+    origin then destination in the matrix order, so the well-trodden paths come first."""
+    labels = list(counts.index)
+    rows = [(a, b, int(counts.iloc[x, y]), qi["fitted"].iloc[x, y], qi["relatedness"].iloc[x, y],
+             qi["residuals"].iloc[x, y], x, y)
+            for x, a in enumerate(labels) for y, b in enumerate(labels) if x != y]
+    out = pd.DataFrame(rows, columns=["origin", "destination", "flow", "expected", "relatedness",
+                                      "residual", "_o", "_d"])
+    out = out.sort_values(["residual", "_o", "_d"], ascending=[False, True, True], kind="mergesort")
+    return out.drop(columns=["_o", "_d"]).reset_index(drop=True)
+
+
+def concentration_share(F) -> np.ndarray:
+    """The old headline statistic: share of off-diagonal flows carried by pairs with RR > 1, with
+    RR = F_ij / (F_i. F_.j / F..) as in :func:`relatedness_ratio`. Vectorised over a leading axis
+    (a stack of tables). Also see :func:`mechanical_concentration` for its chance level."""
+    F = np.array(F, dtype=float)
+    K = F.shape[-1]
+    F[..., np.arange(K), np.arange(K)] = 0.0
+    tot = F.sum(axis=(-2, -1), keepdims=True)
+    expected = F.sum(axis=-1, keepdims=True) * F.sum(axis=-2, keepdims=True) / tot
+    over = F > expected
+    return (F * over).sum(axis=(-2, -1)) / tot[..., 0, 0]
+
+
+def mechanical_concentration(counts: pd.DataFrame, n_sim: int = 2000, seed: int = 1980) -> dict:
+    """Chance level of :func:`concentration_share` if destinations depended only on sizes.
+
+    Simulated: each origin keeps its observed number of movers, who pick destinations j != i with
+    probabilities mu_ij / mu_i. from the quasi-independence fit (no relatedness at all). Returns
+    ``observed``, ``null`` (n_sim values), ``mean``, ``low``/``high`` (2.5/97.5 percentiles),
+    ``share_pairs_null_mean`` (mean share of pairs with RR > 1 in the simulations), n_sim, seed.
+    """
+    F = _offdiag_counts(counts)
+    mu = quasi_independence(counts)["fitted"].to_numpy(copy=True)
+    np.fill_diagonal(mu, 0.0)
+    p = mu / mu.sum(axis=1, keepdims=True)
+    rng = np.random.default_rng(seed)
+    sims = rng.multinomial(F.sum(axis=1).astype(int), p, size=(n_sim, len(F)))
+    null = concentration_share(sims)
+    K = len(F)
+    tot = sims.sum(axis=(1, 2), keepdims=True)
+    exp = sims.sum(axis=2, keepdims=True) * sims.sum(axis=1, keepdims=True) / tot
+    off = ~np.eye(K, dtype=bool)
+    pairs = ((sims > exp) & off).sum(axis=(1, 2)) / off.sum()
+    return {"observed": float(concentration_share(F)), "null": null, "mean": float(null.mean()),
+            "low": float(np.percentile(null, 2.5)), "high": float(np.percentile(null, 97.5)),
+            "share_pairs_null_mean": float(pairs.mean()), "n_sim": n_sim, "seed": seed}
+
+
+# ---------------------------------------------------------------- reversals, movers and stayers
+
+def reversals(trans: pd.DataFrame) -> pd.DataFrame:
+    """Flag each transition that is an immediately reversed move or the move that reverses it.
+
+    A move o -> d in t -> t+1 is *reversed* if the same person's transition t+1 -> t+2 goes d -> o
+    (A -> B -> A). Adds columns ``has_next`` (the person's next consecutive transition is observed),
+    ``reversed`` (this move is undone next year) and ``reversing`` (this move undoes the previous
+    one); ``in_reversal`` = reversed or reversing. Input order is kept.
+    """
+    _require(trans, ["person", "year_from", "year_to", "origin", "destination", "moved"])
+    t = trans.sort_values(["person", "year_from"], kind="mergesort")
+    nxt = t.groupby("person", sort=False)[["year_from", "destination", "moved"]].shift(-1)
+    has_next = (nxt["year_from"] == t["year_to"]).to_numpy()
+    rev = has_next & t["moved"].to_numpy() & (nxt["destination"] == t["origin"]).to_numpy()
+    prev_rev = pd.Series(rev, index=t.index).groupby(t["person"], sort=False).shift(1, fill_value=False)
+    out = t.assign(has_next=has_next, reversed=rev, reversing=prev_rev.to_numpy().astype(bool))
+    out["in_reversal"] = out["reversed"] | out["reversing"]
+    return out.loc[trans.index]
+
+
+def reversal_summary(flagged: pd.DataFrame) -> dict:
+    """Share of moves reversed next year, among moves whose next year is observed.
+
+    Keys: moves_with_next, reversed, share_reversed, transitions_in_reversals (both legs).
+    """
+    _require(flagged, ["moved", "has_next", "reversed", "in_reversal"])
+    base = flagged["moved"] & flagged["has_next"]
+    if not base.any():
+        raise ValueError("no move has an observed next year: reversal share undefined")
+    return {"moves_with_next": int(base.sum()), "reversed": int(flagged["reversed"].sum()),
+            "share_reversed": float(flagged["reversed"].sum() / base.sum()),
+            "transitions_in_reversals": int(flagged["in_reversal"].sum())}
+
+
+def symmetric_share(counts: pd.DataFrame) -> float:
+    """Share of off-diagonal flows matched by a flow in the opposite direction:
+    S = sum_{i != j} min(n_ij, n_ji) / sum_{i != j} n_ij (1 for perfectly symmetric flows)."""
+    F = _square(counts).copy()
+    np.fill_diagonal(F, 0.0)
+    if F.sum() == 0:
+        raise ValueError("no off-diagonal flows")
+    return float(np.minimum(F, F.T).sum() / F.sum())
+
+
+def histories(trans: pd.DataFrame) -> pd.DataFrame:
+    """One row per person whose transitions form one unbroken chain (each origin = previous
+    destination, consecutive years): person, start (first origin), n_trans, ever_moved.
+    Persons with a gap or a break in the chain are left out (``attrs["n_broken"]`` counts them)."""
+    _require(trans, ["person", "year_from", "year_to", "origin", "destination", "moved"])
+    t = trans.sort_values(["person", "year_from"], kind="mergesort")
+    prev = t.groupby("person", sort=False)[["year_to", "destination"]].shift(1)
+    link_ok = prev["year_to"].isna() | ((prev["year_to"] == t["year_from"]) & (prev["destination"] == t["origin"]))
+    g = t.assign(ok=link_ok).groupby("person", sort=True)
+    h = pd.DataFrame({"start": g["origin"].first(), "n_trans": g.size(), "ever_moved": g["moved"].any(),
+                      "ok": g["ok"].all()})
+    out = h[h["ok"]].drop(columns="ok").reset_index()
+    out.attrs["n_broken"] = int((~h["ok"]).sum())
+    return out
+
+
+def never_mover_prediction(hist: pd.DataFrame, P: pd.DataFrame) -> dict:
+    """Observed share of persons who never move against the pooled Markov chain's prediction.
+
+    Under one chain P for everybody, a person starting in i with T transitions never moves with
+    probability P_ii^T; the predicted share is the mean of these over persons.
+    Keys: n_persons, observed, predicted, ratio = observed/predicted.
+    """
+    _require(hist, ["start", "n_trans", "ever_moved"])
+    stay = persistence(P)
+    missing = sorted(set(hist["start"]) - set(stay.index))
+    if missing:
+        raise ValueError(f"start state(s) not in P: {missing}")
+    pred = float((stay.loc[hist["start"]].to_numpy() ** hist["n_trans"].to_numpy()).mean())
+    obs = float((~hist["ever_moved"]).mean())
+    return {"n_persons": len(hist), "observed": obs, "predicted": pred, "ratio": obs / pred}
+
+
+def mover_stayer(trans: pd.DataFrame, hist: pd.DataFrame, order=None, tol: float = 1e-10,
+                 max_iter: int = 5000) -> dict:
+    """Mover-stayer model (Blumen, Kogan & McCarthy 1955) fitted by maximum likelihood (EM).
+
+    A share s_i of the persons starting in state i never move (stayers); everybody else follows a
+    Markov chain M. A person who ever moves is a mover; one who never moves in T transitions is a
+    stayer with posterior probability s_i / (s_i + (1 - s_i) M_ii^T). ``trans`` must hold exactly
+    the transitions of the persons in ``hist`` (see :func:`histories`).
+    Returns ``s`` (Series), ``M`` (DataFrame), ``loglik``, ``loglik_chain`` (s = 0: the pooled
+    chain), ``stayer_share`` (mean s over persons' start states), ``predicted_never`` (share
+    predicted never to move), ``n_iter``.
+    """
+    _require(hist, ["person", "start", "n_trans", "ever_moved"])
+    if set(trans["person"]) != set(hist["person"]):
+        raise ValueError("trans and hist must cover the same persons")
+    order = sorted(set(trans["origin"]) | set(trans["destination"])) if order is None else list(order)
+    idx = {v: k for k, v in enumerate(order)}
+    K = len(order)
+    moved_people = set(hist.loc[hist["ever_moved"], "person"])
+    mov = trans[trans["person"].isin(moved_people)]
+    N_mov = flow_counts(mov, order).to_numpy(dtype=float) if len(mov) else np.zeros((K, K))
+    start = hist["start"].map(idx).to_numpy()
+    T = hist["n_trans"].to_numpy(dtype=float)
+    never = ~hist["ever_moved"].to_numpy()
+    n_start = np.bincount(start, minlength=K).astype(float)
+
+    def loglik(s, M):
+        with np.errstate(divide="ignore"):
+            logM = np.log(M)
+        ll_mov = float(np.sum(N_mov[N_mov > 0] * logM[N_mov > 0]))
+        ll_mov += float(np.sum(np.log1p(-s[start[~never]]))) if (~never).any() else 0.0
+        stay_T = np.diag(M)[start[never]] ** T[never]
+        return ll_mov + float(np.sum(np.log(s[start[never]] + (1 - s[start[never]]) * stay_T)))
+
+    chain = N_mov.copy()
+    np.add.at(chain, (start[never], start[never]), T[never])
+    M0 = chain / chain.sum(axis=1, keepdims=True)
+    s, M = np.full(K, 0.5), M0.copy()
+    ll_old = -np.inf
+    for it in range(1, max_iter + 1):
+        stay_T = np.diag(M)[start[never]] ** T[never]
+        w = s[start[never]] / (s[start[never]] + (1 - s[start[never]]) * stay_T)   # E-step
+        s = np.bincount(start[never], weights=w, minlength=K) / np.maximum(n_start, 1)
+        C = N_mov.copy()
+        np.add.at(C, (start[never], start[never]), (1 - w) * T[never])
+        rows = C.sum(axis=1, keepdims=True)
+        M = np.divide(C, rows, out=M0.copy(), where=rows > 0)
+        ll = loglik(s, M)
+        if ll - ll_old < tol:
+            break
+        ll_old = ll
+    stay_T_all = np.diag(M)[start] ** T
+    return {"s": pd.Series(s, index=order, name="stayer_share"),
+            "M": pd.DataFrame(M, index=order, columns=order), "loglik": ll,
+            "loglik_chain": loglik(np.zeros(K), M0), "stayer_share": float(s[start].mean()),
+            "predicted_never": float(np.mean(s[start] + (1 - s[start]) * stay_T_all)), "n_iter": it}
+
+
+# ---------------------------------------------------------------- indices and rankings
+
+def mobility_indices(counts: pd.DataFrame) -> dict:
+    """Mover rate, Shorrocks (1978) index and a size-weighted index from one flow-count matrix.
+
+    m = 1 - sum_i n_ii / N (the mover rate). Shorrocks M = (K - tr P)/(K - 1) averages the K exit
+    rates 1 - P_ii with equal weights. Weighting the exit rates by origin shares pi_i = n_i./N
+    instead gives back K/(K-1) * m (``shorrocks_size_weighted``). ``size_weighted`` normalises m by
+    the mover rate that origin-free mobility would produce with the same sizes,
+    M_pi = m / (1 - sum_i pi_i^2): 0 if nobody moves, 1 if destinations ignore the origin.
+    """
+    n = _square(counts)
+    N = n.sum()
+    if N == 0 or (n.sum(axis=1) == 0).any():
+        raise ValueError("every state needs at least one transition out")
+    P = n / n.sum(axis=1, keepdims=True)
+    K = len(n)
+    pi = n.sum(axis=1) / N
+    m = 1 - np.trace(n) / N
+    return {"mover_rate": float(m), "shorrocks": float((K - np.trace(P)) / (K - 1)),
+            "shorrocks_size_weighted": float(K / (K - 1) * m),
+            "size_weighted": float(m / (1 - np.sum(pi ** 2))),
+            "mean_exit_rate": float(np.mean(1 - np.diag(P)))}
+
+
+def likeliest_destinations(counts: pd.DataFrame) -> pd.DataFrame:
+    """Each origin's most frequent destination among movers, with ties kept.
+
+    Compared on integer counts (not rounded probabilities), so equal counts are exact ties. Columns:
+    origin, destinations (tuple of every destination reaching the maximum, in matrix order),
+    max_flow, tied (more than one destination at the maximum).
+    """
+    F = _square(counts).copy()
+    np.fill_diagonal(F, -1)
+    labels = list(counts.columns)
+    rows = []
+    for i, o in enumerate(counts.index):
+        top = F[i].max()
+        d = tuple(labels[j] for j in np.flatnonzero(F[i] == top))
+        rows.append((o, d, int(top), len(d) > 1))
+    return pd.DataFrame(rows, columns=["origin", "destinations", "max_flow", "tied"])
+
+
+def never_mover_table(hist: pd.DataFrame, P: pd.DataFrame, fit: dict) -> pd.DataFrame:
+    """Never-movers by start state: observed share, pooled-chain prediction (mean P_ii^T) and
+    mover-stayer prediction (mean s_i + (1 - s_i) M_ii^T), with the fitted stayer share s_i.
+
+    Index: start state (sorted); columns persons, observed, chain, mover_stayer, stayer_share.
+    """
+    _require(hist, ["start", "n_trans", "ever_moved"])
+    pii = persistence(P)
+    s, mii = fit["s"], pd.Series(np.diag(fit["M"]), index=fit["M"].index)
+    h = hist.assign(never=~hist["ever_moved"],
+                    chain=pii.loc[hist["start"]].to_numpy() ** hist["n_trans"].to_numpy(),
+                    ms=(s.loc[hist["start"]].to_numpy() + (1 - s.loc[hist["start"]].to_numpy())
+                        * mii.loc[hist["start"]].to_numpy() ** hist["n_trans"].to_numpy()))
+    g = h.groupby("start", sort=True)
+    out = pd.DataFrame({"persons": g.size(), "observed": g["never"].mean(), "chain": g["chain"].mean(),
+                        "mover_stayer": g["ms"].mean()})
+    out["stayer_share"] = s.reindex(out.index).to_numpy()
+    return out

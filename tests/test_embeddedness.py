@@ -296,3 +296,66 @@ def test_bootstrap_intervals_table():
     assert list(two["label"]) == ["s1: B (n = 2)", "s1: L (n = 2)", "s1: NL (n = 1)", "s2: L (n = 4)"]
     with pytest.raises(ValueError, match="column 'size'"):
         em.bootstrap_intervals(simpson_frame(), value="size", by="group")
+
+
+# --- one QAP test, three readings ----------------------------------------------------------------
+# pairs in order ab, ac, ad, bc, bd, cd: E1 = (1,0,0,1,0,1), E2 = (1,0,1,0,0,1); s = 2, e1 = e2 = 3, m = 6
+# J = 2/4; P(E1 | E2) = 2/3; r = (6*2 - 3*3) / sqrt(3*3*3*3) = 3/9 = 1/3
+
+def test_shared_tie_readings_hand_case_and_corrcoef():
+    r = em.shared_tie_readings(2, 3, 3, 6)
+    assert r["jaccard"] == pytest.approx(0.5) and r["conditional"] == pytest.approx(2 / 3)
+    assert r["correlation"] == pytest.approx(1 / 3)
+    x, y = np.array([1, 0, 0, 1, 0, 1]), np.array([1, 0, 1, 0, 0, 1])
+    assert r["correlation"] == pytest.approx(np.corrcoef(x, y)[0, 1])   # independent formula
+    with pytest.raises(ValueError, match="0 < ties < pairs"):
+        em.shared_tie_readings(0, 0, 3, 6)
+
+
+def test_readings_strictly_increasing_in_shared_ties():
+    s = np.arange(0, 16)
+    for v in em.shared_tie_readings(s, 15, 20, 120).values():
+        assert np.all(np.diff(v) > 0)
+
+
+def test_qap_shared_same_p_as_each_statistic():
+    G1, G2 = nx.gnm_random_graph(12, 14, seed=1), nx.gnm_random_graph(12, 18, seed=2)
+    G2.add_edges_from(list(G1.edges())[:6])      # plant some overlap
+    res = em.qap_shared_test(G1, G2, n_perm=3000, seed=9)
+    for stat in ("jaccard", "conditional"):
+        assert em.qap_test(G1, G2, stat=stat, n_perm=3000, seed=9)["p_value"] == res["p_value"]
+    # the correlation reading, computed independently with np.corrcoef on the same permutations
+    nodes = sorted(G1)
+    A, B = em.adjacency(G1, nodes), em.adjacency(G2, nodes)
+    iu = np.triu_indices(12, 1)
+    stack = em.permuted_adjacencies(A, 3000, seed=9)[:, iu[0], iu[1]].astype(float)
+    obs = np.corrcoef(A[iu], B[iu])[0, 1]
+    null_r = np.array([np.corrcoef(v, B[iu])[0, 1] for v in stack])
+    assert res["readings"]["correlation"] == pytest.approx(obs)
+    assert res["p_value"] == (1 + np.sum(null_r >= obs - 1e-12)) / 3001
+    # batching does not change the draws
+    assert em.qap_shared_test(G1, G2, n_perm=3000, seed=9, batch=700)["p_value"] == res["p_value"]
+
+
+def test_qap_shared_null_matches_exact_enumeration():
+    # 4 nodes: all 24 relabellings can be listed; the Monte Carlo null must approach them
+    from itertools import permutations
+    nodes = list("abcd")
+    A, B = em.adjacency(E1, nodes), em.adjacency(E2, nodes)
+    exact = np.bincount([int((A[np.ix_(p, p)] * B).sum() // 2) for p in permutations(range(4))],
+                        minlength=4) / 24
+    res = em.qap_shared_test(E1, E2, n_perm=48_000, seed=3)
+    mc = res["null_counts"].reindex(range(4), fill_value=0).to_numpy() / 48_000
+    np.testing.assert_allclose(mc, exact, atol=0.01)
+    assert res["observed"] == 2 and res["null_mean"] == pytest.approx(exact @ np.arange(4), abs=0.02)
+    k = res["n_extreme"]
+    assert res["p_value"] == (1 + k) / 48_001 and res["min_p"] == 1 / 48_001
+    assert res["mc_se"] == pytest.approx(np.sqrt(k / 48_000 * (1 - k / 48_000) / 48_000))
+    assert res["mc_low"] < k / 48_000 < res["mc_high"]
+
+
+def test_qap_readings_table():
+    res = em.qap_shared_test(E1, E2, n_perm=500, seed=3)
+    t = em.qap_readings_table(res)
+    assert t["observed"].tolist() == pytest.approx([0.5, 2 / 3, 1 / 3])
+    assert t["p (one test)"].nunique() == 1

@@ -245,3 +245,227 @@ def test_labelled_network_chart():
     spec = charts.labelled_network_chart(nodes, edges, title="T", description="A two-node test network.").to_dict()
     assert len(spec["layer"]) == 3 and spec["layer"][2]["mark"]["type"] == "text"
     assert spec["description"] == "A two-node test network." and spec["title"] == {"text": "T"}
+
+
+# ---------------------------------------------------------------- quasi-independence and baselines
+
+def _table(rows, labels="ABC"):
+    return pd.DataFrame(rows, index=list(labels), columns=list(labels))
+
+
+def test_quasi_independence_perfect_fit_hand_case():
+    # In a 3x3 table without its diagonal, quasi-independence has one degree of freedom and fits
+    # exactly when n_AB n_BC n_CA = n_AC n_CB n_BA (here 2*3*4 = 1*4*6 = 24): G2 = 0, mu = n.
+    T = _table([[50, 2, 1], [6, 50, 3], [4, 4, 50]])
+    qi = mob.quasi_independence(T)
+    assert qi["df"] == 1 and qi["n_cells"] == 6
+    assert qi["g2"] == pytest.approx(0, abs=1e-8) and qi["p_value"] == pytest.approx(1, abs=1e-6)
+    off = ~np.eye(3, dtype=bool)
+    np.testing.assert_allclose(qi["fitted"].to_numpy()[off], T.to_numpy()[off], rtol=1e-8)
+    np.testing.assert_allclose(qi["relatedness"].to_numpy()[off], 1.0, rtol=1e-8)
+    assert np.isnan(qi["fitted"].loc["A", "A"]) and np.isnan(qi["residuals"].loc["B", "B"])
+
+
+def test_quasi_independence_glm_agrees_with_ipf_and_margins():
+    qi = mob.quasi_independence(F)          # n_AB n_BC n_CA = 24 != 16: not a perfect fit
+    ipf = mob.ipf_quasi_independence(F)
+    np.testing.assert_allclose(qi["fitted"].to_numpy(), ipf.to_numpy(), rtol=1e-8, equal_nan=True)
+    mu, obs = qi["fitted"].fillna(0).to_numpy(), F.to_numpy() * (1 - np.eye(3))
+    np.testing.assert_allclose(mu.sum(axis=1), obs.sum(axis=1))      # margins reproduced
+    np.testing.assert_allclose(mu.sum(axis=0), obs.sum(axis=0))
+    nz = obs > 0
+    assert qi["g2"] == pytest.approx(2 * np.sum(obs[nz] * np.log(obs[nz] / mu[nz]))) and qi["g2"] > 0
+    # a random 6x6 table: both fits agree cell by cell
+    rng = np.random.default_rng(4)
+    R = pd.DataFrame(rng.integers(0, 30, (6, 6)) + 1)
+    np.testing.assert_allclose(mob.quasi_independence(R)["fitted"].to_numpy(),
+                               mob.ipf_quasi_independence(R).to_numpy(), rtol=1e-7, equal_nan=True)
+    assert mob.quasi_independence(R)["df"] == 19       # 5^2 - 6
+
+
+def test_quasi_independence_bad_input():
+    with pytest.raises(ValueError, match="no off-diagonal outflow: \\['C'\\]"):
+        mob.quasi_independence(_table([[5, 1, 1], [1, 5, 1], [0, 0, 9]]))
+    with pytest.raises(ValueError, match="at least 3 states"):
+        mob.quasi_independence(_table([[1, 2], [3, 4]], "AB"))
+
+
+def test_qi_cells_sorted_by_residual():
+    cells = mob.qi_cells(F, mob.quasi_independence(F))
+    assert len(cells) == 6 and cells["residual"].is_monotonic_decreasing
+    row = cells.set_index(["origin", "destination"]).loc[("A", "B")]
+    assert row["relatedness"] == pytest.approx(row["flow"] / row["expected"])
+
+
+def test_concentration_share_hand_cases():
+    # uniform flows: every expectation F_i.F_.j/F.. = 4/6 < 1, so every pair is "over": share 1
+    assert mob.concentration_share(_table([[0, 1, 1], [1, 0, 1], [1, 1, 0]])) == 1.0
+    # rows 4,2,2; columns 2,4,2; total 8: expected AB 2, AC 1, BA .5, BC .5, CA .5, CB 1
+    # over: AB (3), BA, BC, CA (1 each) = 6 of 8
+    assert mob.concentration_share(_table([[9, 3, 1], [1, 9, 1], [1, 1, 9]])) == pytest.approx(0.75)
+    stack = np.stack([_table([[0, 1, 1], [1, 0, 1], [1, 1, 0]]).to_numpy()] * 2)
+    np.testing.assert_allclose(mob.concentration_share(stack), [1.0, 1.0])
+
+
+def test_mechanical_concentration_is_high_by_construction():
+    # a table that is exactly quasi-independent carries no relatedness, yet the old statistic
+    # averages far above one half: it is mechanical
+    r, c = np.array([40, 30, 20, 10.0]), np.array([10, 20, 30, 40.0])
+    mu = np.outer(r, c) * (1 - np.eye(4))
+    T = pd.DataFrame(np.round(mu / 10) + 0.0)
+    res = mob.mechanical_concentration(T, n_sim=500, seed=2)
+    assert res["observed"] == pytest.approx(mob.concentration_share(T))
+    assert 0.6 < res["mean"] < 1 and res["low"] <= res["mean"] <= res["high"]
+    assert res == {**res, **mob.mechanical_concentration(T, n_sim=500, seed=2), "null": res["null"]}
+
+
+# ---------------------------------------------------------------- reversals, movers and stayers
+
+@pytest.fixture
+def rev_panel():
+    # p1: A B A A -> A->B (reversed), B->A (reversing), A->A
+    # p2: A B C   -> A->B (next is B->C: not reversed), B->C (no next)
+    # p3: A B _ A B -> two A->B moves, neither with an observed next year (gap after the first)
+    rows = [(1, 1, "A"), (1, 2, "B"), (1, 3, "A"), (1, 4, "A"), (2, 1, "A"), (2, 2, "B"),
+            (2, 3, "C"), (3, 1, "A"), (3, 2, "B"), (3, 4, "A"), (3, 5, "B")]
+    return mob.transitions(pd.DataFrame(rows, columns=["nr", "year", "industry"]))
+
+
+def test_reversals_hand_case(rev_panel):
+    f = mob.reversals(rev_panel)
+    assert f["reversed"].tolist() == [True, False, False, False, False, False, False]
+    assert f["reversing"].tolist() == [False, True, False, False, False, False, False]
+    assert f["has_next"].tolist() == [True, True, False, True, False, False, False]
+    s = mob.reversal_summary(f)
+    assert s == {"moves_with_next": 3, "reversed": 1, "share_reversed": pytest.approx(1 / 3),
+                 "transitions_in_reversals": 2}
+
+
+def test_symmetric_share_hand_case():
+    assert mob.symmetric_share(_table([[5, 3], [1, 5]], "AB")) == pytest.approx(0.5)  # (1+1)/4
+    assert mob.symmetric_share(_table([[0, 2, 0], [2, 0, 1], [0, 1, 0]])) == 1.0
+
+
+def test_histories_and_never_mover_prediction(rev_panel):
+    h = mob.histories(rev_panel)           # p3's chain is broken by the gap
+    assert h["person"].tolist() == [1, 2] and h.attrs["n_broken"] == 1
+    assert h["n_trans"].tolist() == [3, 2] and h["ever_moved"].tolist() == [True, True]
+    P = _table([[0.9, 0.1], [0.5, 0.5]], "AB")
+    hist = pd.DataFrame({"start": ["A", "B"], "n_trans": [2, 1], "ever_moved": [False, True]})
+    res = mob.never_mover_prediction(hist, P)    # predicted (0.81 + 0.5) / 2; observed 1/2
+    assert res["predicted"] == pytest.approx(0.655) and res["observed"] == 0.5
+
+
+def _simulate_mover_stayer(n, s, M, T, seed):
+    """Panel from a known mover-stayer process (start states uniform)."""
+    rng = np.random.default_rng(seed)
+    K, rows = len(M), []
+    for p in range(n):
+        x = rng.integers(K)
+        stayer = rng.random() < s[x]
+        for t in range(T + 1):
+            rows.append((p, t, "ABC"[x]))
+            if not stayer:
+                x = rng.choice(K, p=M[x])
+    return mob.transitions(pd.DataFrame(rows, columns=["nr", "year", "industry"]))
+
+
+def test_mover_stayer_recovers_simulated_parameters():
+    s, M = np.array([0.4, 0.1, 0.25]), np.array([[0.7, 0.2, 0.1], [0.1, 0.6, 0.3], [0.2, 0.2, 0.6]])
+    trans = _simulate_mover_stayer(3000, s, M, T=6, seed=8)
+    h = mob.histories(trans)
+    fit = mob.mover_stayer(trans, h)
+    np.testing.assert_allclose(fit["s"].to_numpy(), s, atol=0.05)
+    np.testing.assert_allclose(fit["M"].to_numpy(), M, atol=0.03)
+    assert fit["loglik"] > fit["loglik_chain"]
+    # the pooled chain under-predicts never-movers; the mixture reproduces them
+    P = mob.transition_matrix(trans)
+    assert mob.never_mover_prediction(h, P)["predicted"] < (~h["ever_moved"]).mean()
+    assert fit["predicted_never"] == pytest.approx((~h["ever_moved"]).mean(), abs=0.01)
+
+
+def test_mover_stayer_matches_direct_maximisation():
+    # independent check: maximise the same likelihood with scipy on a 2-state panel
+    from scipy.optimize import minimize
+    s, M = np.array([0.3, 0.2]), np.array([[0.8, 0.2, 0], [0.3, 0.7, 0], [0, 0, 1]])
+    trans = _simulate_mover_stayer(400, np.r_[s, 0], M, T=4, seed=3)
+    trans = trans[trans["origin"] != "C"]
+    h = mob.histories(trans)
+    fit = mob.mover_stayer(trans, h)
+    movers = set(h.loc[h["ever_moved"], "person"])
+    n = mob.flow_counts(trans[trans["person"].isin(movers)], ["A", "B"]).to_numpy()
+    never = h[~h["ever_moved"]]
+    start_m = h.loc[h["ever_moved"], "start"].map({"A": 0, "B": 1}).to_numpy()
+
+    def nll(x):
+        sA, sB, mAB, mBA = x
+        sv, stay = np.array([sA, sB]), np.array([1 - mAB, 1 - mBA])
+        ll = n[0, 0] * np.log(1 - mAB) + n[0, 1] * np.log(mAB) + n[1, 0] * np.log(mBA) + n[1, 1] * np.log(1 - mBA)
+        ll += np.log(1 - sv[start_m]).sum()
+        i = never["start"].map({"A": 0, "B": 1}).to_numpy()
+        ll += np.log(sv[i] + (1 - sv[i]) * stay[i] ** never["n_trans"].to_numpy()).sum()
+        return -ll
+    opt = minimize(nll, [0.5, 0.5, 0.5, 0.5], bounds=[(1e-6, 1 - 1e-6)] * 4, method="L-BFGS-B")
+    assert -opt.fun == pytest.approx(fit["loglik"], abs=1e-4)
+    np.testing.assert_allclose(fit["s"].to_numpy(), opt.x[:2], atol=1e-3)
+    assert fit["M"].loc["A", "B"] == pytest.approx(opt.x[2], abs=1e-3)
+
+
+def test_mover_stayer_chain_loglik_is_markov_loglik():
+    s, M = np.array([0.3, 0.0, 0.2]), np.array([[0.7, 0.2, 0.1], [0.1, 0.6, 0.3], [0.2, 0.2, 0.6]])
+    trans = _simulate_mover_stayer(300, s, M, T=3, seed=1)
+    fit = mob.mover_stayer(trans, mob.histories(trans))
+    n = mob.flow_counts(trans).to_numpy()
+    P = n / n.sum(axis=1, keepdims=True)
+    assert fit["loglik_chain"] == pytest.approx(np.sum(n[n > 0] * np.log(P[n > 0])))
+
+
+# ---------------------------------------------------------------- indices and rankings
+
+def test_mobility_indices_hand_case():
+    # N = 40, trace 32: m = 0.2; P_ii = .6, .8, .9: Shorrocks (3 - 2.3)/2 = 0.35;
+    # pi = (.25, .25, .5), sum pi^2 = .375: M_pi = .2/.625 = .32; size-weighted Shorrocks 1.5 m = .3
+    T = _table([[6, 2, 2], [1, 8, 1], [1, 1, 18]])
+    ix = mob.mobility_indices(T)
+    assert ix["mover_rate"] == pytest.approx(0.2) and ix["shorrocks"] == pytest.approx(0.35)
+    assert ix["size_weighted"] == pytest.approx(0.32)
+    assert ix["shorrocks_size_weighted"] == pytest.approx(0.3)
+    assert ix["shorrocks"] == pytest.approx(mob.shorrocks_index(T.div(T.sum(axis=1), axis=0)))
+    # origin-free mobility with the same sizes scores 1 on the size-weighted index
+    pi = np.array([0.25, 0.25, 0.5])
+    assert mob.mobility_indices(pd.DataFrame(np.outer(pi, pi) * 64))["size_weighted"] == pytest.approx(1)
+
+
+def test_likeliest_destinations_keeps_ties():
+    T = _table([[50, 3, 3], [1, 50, 4], [2, 1, 9]])
+    d = mob.likeliest_destinations(T)
+    assert d["destinations"].tolist() == [("B", "C"), ("C",), ("A",)]
+    assert d["tied"].tolist() == [True, False, False] and d["max_flow"].tolist() == [3, 4, 2]
+
+
+def test_never_mover_table_hand_case():
+    hist = pd.DataFrame({"person": [1, 2, 3], "start": ["A", "A", "B"], "n_trans": [2, 2, 1],
+                         "ever_moved": [False, True, False]})
+    P = _table([[0.9, 0.1], [0.5, 0.5]], "AB")
+    fit = {"s": pd.Series([0.5, 0.0], index=["A", "B"]), "M": _table([[0.8, 0.2], [0.5, 0.5]], "AB")}
+    t = mob.never_mover_table(hist, P, fit)
+    assert t.loc["A", "observed"] == 0.5 and t.loc["A", "chain"] == pytest.approx(0.81)
+    assert t.loc["A", "mover_stayer"] == pytest.approx(0.5 + 0.5 * 0.64)   # s + (1 - s) M_AA^2
+    assert t.loc["B", "persons"] == 1 and t.loc["B", "chain"] == pytest.approx(0.5)
+
+
+def test_mechanical_concentration_matches_a_loop_simulation():
+    # independent implementation: row-by-row multinomial draws from the IPF fit, another seed;
+    # a 5-state table with very unequal sizes and one strong path (so the observed value differs
+    # from its chance level and a wrong null would show)
+    T = pd.DataFrame([[0, 40, 5, 2, 1], [30, 0, 4, 1, 1], [6, 9, 0, 1, 20], [3, 2, 1, 0, 1],
+                      [2, 3, 15, 1, 0]])
+    res = mob.mechanical_concentration(T, n_sim=3000, seed=1)
+    assert res["observed"] == pytest.approx(mob.concentration_share(T))
+    assert abs(res["observed"] - res["mean"]) > 0.03
+    mu = mob.ipf_quasi_independence(T).fillna(0).to_numpy()
+    rows = T.to_numpy().sum(axis=1)
+    rng = np.random.default_rng(99)
+    sims = [mob.concentration_share(np.stack([rng.multinomial(n, m / m.sum()) for n, m in zip(rows, mu)]))
+            for _ in range(3000)]
+    assert res["mean"] == pytest.approx(np.mean(sims), abs=0.01)
