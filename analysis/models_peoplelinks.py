@@ -103,3 +103,20 @@ def compact(grid: pd.DataFrame) -> pd.DataFrame:
     for col in ("gamma", "mobility", "density"):
         out[col] = out[col].round(4)
     return out
+
+
+def connectivity_density(n: int) -> float:
+    """ln(n) / n, roughly the density above which a random network on n nodes is connected."""
+    return float(np.log(n) / n)
+
+
+def ties_everywhere_text(grid: pd.DataFrame) -> str:
+    """For each gamma, the lowest density from which every mobility row is a 'ties' regime."""
+    parts = []
+    for gamma, sub in grid.groupby("gamma", sort=True):
+        ok = [d for d, col in sub.groupby("density", sort=True) if (col["regime"] == "ties").all()]
+        dens = sorted(sub["density"].unique())
+        # lowest density such that it and every denser column are all 'ties'
+        lowest = next((d for d in dens if all(x in ok for x in dens if x >= d)), None)
+        parts.append(f"gamma {gamma:g}: {'none on this grid' if lowest is None else f'{lowest:g}'}")
+    return "; ".join(parts)

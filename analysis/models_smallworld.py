@@ -218,3 +218,49 @@ def shape_checks(summary: pd.DataFrame) -> pd.DataFrame:
         out.append({"measure": measure, "claim": f"interior {'maximum' if want == 'max' else 'minimum'}",
                     "p_at_extreme": float(s.loc[i, "p"]), "verdict": verdict})
     return pd.DataFrame(out)
+
+
+def lattice_checks(n: int, k: int) -> pd.DataFrame:
+    """The ring lattice's clustering and path length: exact formula, this module's generator and
+    networkx's ``watts_strogatz_graph`` at p = 0 (rounded to 4 decimals)."""
+    import networkx as nx
+
+    ours = ring_lattice_edges(n, k)
+    g = nx.watts_strogatz_graph(n, k, 0)
+    rows = {
+        "clustering C(0)": (lattice_clustering(k), clustering(ours, n), nx.average_clustering(g)),
+        "average path length L(0)": (lattice_path_length(n, k), path_length(ours, n),
+                                     nx.average_shortest_path_length(g)),
+    }
+    return pd.DataFrame(rows, index=["exact", "this chapter's generator", "networkx"]).T.round(4)
+
+
+def assumptions(*, n: int, k: int, K: int, runs: int, alpha: float, rel_threshold: float) -> pd.DataFrame:
+    """Every assumption of the barter model, with its value and where it comes from."""
+    ab, mu, ours = ("Cowan & Jonard's abstract (read)", "Mueller et al. 2015 (second-hand)", "this book")
+    rows = [
+        ("knowledge", "several categories, an amount of each per agent", ab),
+        ("interaction", "linked agents meet repeatedly; trade only if mutually profitable", ab),
+        ("networks", "ring lattice of n nearest neighbours rewired towards a random graph (rewiring probability p)", ab),
+        ("agents", f"{n}", mu),
+        ("neighbours per agent", f"{k} (mean degree)", mu),
+        ("knowledge categories K", f"{K}", mu),
+        ("initial knowledge", "independent uniform on [0, 10] in every category", mu),
+        ("experts", "none (Mueller et al. set 10 agents to 30 in one category)", ours),
+        ("absorptive capacity alpha", f"{alpha}", mu),
+        ("'equal' in a category", f"gap below {rel_threshold:.0%} of the larger value", mu),
+        ("barter rule", "each receives in the category of its partner's largest lead; gains alpha x gap; giver loses nothing", ours),
+        ("scheduling", "all links meet once per round, simultaneously; same category from several partners: largest gain kept", ours),
+        ("steady state", "first round with no trade left on any link", ours),
+        ("outcome", "each agent's total over categories: mean, variance and CV across agents", ours),
+        ("grid and ensemble", f"p on a 1-2-5 log grid from 0.001 to 1; {runs} networks per p; one seed", ours),
+    ]
+    return pd.DataFrame(rows, columns=["assumption", "value", "source"]).set_index("assumption")
+
+
+def compact(summary: pd.DataFrame) -> pd.DataFrame:
+    """The sweep summary rounded for the page (4 significant decimals for ratios and CVs)."""
+    out = summary.copy()
+    for col in ("estimate", "low", "high"):
+        out[col] = out[col].round(4)
+    return out

@@ -102,8 +102,11 @@ def polya_explorer_tables(starts, n_births: int, n_runs: int, seed: int, bins: i
         dens.append(beta_density_table(start[0], sum(start) - start[0]).assign(start=label))
         ks, p = ks_against_limit(shares, start)
         m = limit_moments(start).iloc[0]
+        x = shares[:, 0]
+        half = 1.959964 * x.std(ddof=1) / np.sqrt(len(x))
         rows.append({"start": label, "a": int(start[0]), "b": int(sum(start) - start[0]),
-                     "sim_mean": round(float(shares[:, 0].mean()), 4), "exact_mean": round(float(m["mean"]), 4),
+                     "sim_mean": round(float(x.mean()), 4), "sim_mean_low": round(float(x.mean() - half), 4),
+                     "sim_mean_high": round(float(x.mean() + half), 4), "exact_mean": round(float(m["mean"]), 4),
                      "sim_sd": round(float(shares[:, 0].std(ddof=1)), 4), "exact_sd": round(float(m["sd"]), 4),
                      "ks": round(ks, 4), "ks_p": round(p, 3), "seed": seed + i})
     return pd.concat(hists, ignore_index=True), pd.concat(dens, ignore_index=True), pd.DataFrame(rows)
