@@ -477,18 +477,24 @@ def smallworld_sweep_chart(summary: pd.DataFrame, *, labels: dict, default: str,
             alt.Tooltip("high:Q", format=".3f")]
     base = alt.Chart(data)
     top = base.transform_filter(alt.datum.label == outcome)
-    y = alt.Y("estimate:Q", title="Ensemble mean (selected outcome)", scale=alt.Scale(zero=False))
-    band = top.mark_area(opacity=0.25, color=OKABE_ITO[0]).encode(x=x, y=alt.Y("low:Q", title=None), y2="high:Q")
-    line = top.mark_line(point=True, color=OKABE_ITO[0]).encode(x=x, y=y, tooltip=tips)
+    y_title = "Ensemble mean (selected outcome)"
+    band = top.mark_area(opacity=0.25, color=OKABE_ITO[0]).encode(
+        x=x, y=alt.Y("low:Q", title=y_title, scale=alt.Scale(zero=False), stack=None), y2="high:Q")
+    line = top.mark_line(point=True, color=OKABE_ITO[0]).encode(
+        x=x, y=alt.Y("estimate:Q", title=y_title, scale=alt.Scale(zero=False)), tooltip=tips)
     upper = alt.layer(band, line).add_params(outcome).properties(width=width, height=220)
     net = base.transform_filter(alt.FieldOneOfPredicate(field="measure", oneOf=list(network_measures)))
     colour = alt.Color("label:N", title="Network (relative to the lattice)",
-                       scale=alt.Scale(range=[OKABE_ITO[1], OKABE_ITO[2]]), legend=alt.Legend(orient="bottom"))
+                       scale=alt.Scale(range=[OKABE_ITO[1], OKABE_ITO[2]]),
+                       legend=alt.Legend(orient="bottom", labelLimit=300, titleLimit=300))
+    ratio = alt.Scale(domain=[0, 1.1], clamp=True)
     lower = alt.layer(
-        net.mark_area(opacity=0.2).encode(x=x, y=alt.Y("low:Q", title=None), y2="high:Q", color=colour),
-        net.mark_line(point=True).encode(x=x, y=alt.Y("estimate:Q", title="Ratio to the ring lattice",
-                                                      scale=alt.Scale(domain=[0, 1.05])),
-                                         color=colour, shape=alt.Shape("label:N", legend=None), tooltip=tips),
+        net.mark_area(opacity=0.2).encode(
+            x=x, y=alt.Y("low:Q", title="Ratio to the ring lattice", scale=ratio, stack=None), y2="high:Q",
+            color=colour),
+        net.mark_line(point=True).encode(
+            x=x, y=alt.Y("estimate:Q", title="Ratio to the ring lattice", scale=ratio), color=colour,
+            shape=alt.Shape("label:N", legend=None), tooltip=tips),
     ).properties(width=width, height=170)
     chart = alt.vconcat(upper, lower, spacing=24).resolve_scale(color="independent")
     return finish(chart, title, description, subtitle)
@@ -513,7 +519,7 @@ def regime_map_chart(grid: pd.DataFrame, *, gammas, default: float, title: str, 
             alt.Tooltip("regime:N"), alt.Tooltip("final_mean:Q", title="mean level at the end", format=".3f")]
     rect = base.mark_rect(stroke="#fff", strokeWidth=1).encode(
         x=x, y=y, tooltip=tips,
-        color=alt.Color("share:Q", title="Share of learning through people",
+        color=alt.Color("share:Q", title="Share through people",
                         scale=alt.Scale(scheme="blueorange", domain=[0, 1], domainMid=0.5)))
     text = base.mark_text(fontSize=13, fontWeight="bold").encode(
         x=x, y=y, text="letter:N", tooltip=tips,
