@@ -30,6 +30,13 @@ def test_ks_check_is_decisive_against_the_wrong_limit():
     assert stats.kstest(uniform[:, 0], stats.beta(1.5, 1.5).cdf).pvalue < 1e-6
 
 
+def test_ks_against_the_horizon_law_accepts_the_model_and_rejects_the_limit_at_short_horizons():
+    # After 20 births from (10, 10) the exact law is far narrower than Beta(10, 10).
+    shares = so.final_shares(so.polya_counts((10, 10), 20, 4000, seed=3))
+    assert so.ks_against_horizon(shares, (10, 10), 20)[1] > 0.01
+    assert so.ks_against_limit(shares, (10, 10))[1] < 1e-6
+
+
 def test_polya_finite_horizon_is_beta_binomial():
     # Exact at any horizon: after n births from (a, b), region 1's new firms ~ BetaBinomial(n, a, b).
     a, b, n, runs = 2, 3, 12, 20000
