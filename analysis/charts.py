@@ -430,4 +430,123 @@ def mixing_trace_chart(trace: pd.DataFrame, *, title: str, description: str, gro
         tooltip=[group, "attempts_per_tie", "ties_kept"])
     chart = alt.vconcat(alt.layer(band, line).properties(width=WIDTH, height=180),
                         kept.properties(width=WIDTH, height=140))
+
+
+# --- builders: models (simulated evidence; explorables bind altair parameters to widgets) ---
+# Every explorable below filters one precomputed table by a parameter bound to an input
+# widget, so the page needs no kernel; its default value is the view the chapter's text uses.
+
+SIMULATED = "Simulated"
+
+
+def polya_histories_chart(df: pd.DataFrame, *, title: str, description: str,
+                          subtitle: str | None = None, width: int = WIDTH) -> alt.Chart:
+    """Region 1's share of firms against births, one line per simulated history."""
+    chart = alt.Chart(df).mark_line(strokeWidth=1.6, opacity=0.9).encode(
+        x=alt.X("births:Q", title="Spin-offs born (firms added to the cluster)"),
+        y=alt.Y("share:Q", title="Region 1's share of firms", scale=alt.Scale(domain=[0, 1])),
+        color=alt.Color("run:N", legend=None),
+        tooltip=[alt.Tooltip("run:N", title="history"), "births:Q", alt.Tooltip("share:Q", format=".3f")],
+    ).properties(width=width, height=240)
+    return finish(chart, title, description, subtitle)
+
+
+def polya_explorer_chart(hist: pd.DataFrame, dens: pd.DataFrame, *, starts, default: str, title: str,
+                         description: str, subtitle: str | None = None, width: int = WIDTH) -> alt.LayerChart:
+    """Histogram of simulated final shares with the exact Beta density, one start at a time
+    (radio buttons over ``starts``, labels such as "1:1")."""
+    start = alt.param(name="start", value=default, bind=alt.binding_radio(
+        options=list(starts), name="Start (firms in region 1 : region 2): "))
+    x = alt.X("bin_start:Q", title="Region 1's final share of firms", scale=alt.Scale(domain=[0, 1]))
+    bars = alt.Chart(hist).transform_filter(alt.datum.start == start).mark_rect(
+        color=OKABE_ITO[5], opacity=0.8, stroke="#fff", strokeWidth=0.5).encode(
+        x=x, x2="bin_end:Q", y=alt.Y("density:Q", title="Density"),
+        tooltip=[alt.Tooltip("bin_start:Q", title="from"), alt.Tooltip("bin_end:Q", title="to"),
+                 alt.Tooltip("density:Q", title="simulated density")])
+    line = alt.Chart(dens).transform_filter(alt.datum.start == start).mark_line(
+        color=OKABE_ITO[3], strokeWidth=2.5).encode(
+        x=alt.X("share:Q"), y="density:Q",
+        tooltip=[alt.Tooltip("share:Q"), alt.Tooltip("density:Q", title="exact Beta density")])
+    chart = alt.layer(bars, line).add_params(start).properties(width=width, height=240)
+    return finish(chart, title, description, subtitle)
+
+
+def agglomeration_explorer_chart(hist: pd.DataFrame, *, options, default: str, title: str,
+                                 description: str, subtitle: str | None = None, width: int = WIDTH) -> alt.Chart:
+    """Histogram of final shares under agglomeration returns, one regime at a time (radio)."""
+    returns = alt.param(name="returns", value=default, bind=alt.binding_radio(
+        options=list(options), name="Agglomeration returns: "))
+    chart = alt.Chart(hist).transform_filter(alt.datum.returns == returns).mark_rect(
+        color=OKABE_ITO[0], opacity=0.85, stroke="#fff", strokeWidth=0.5).encode(
+        x=alt.X("bin_start:Q", title="Region 1's final share of firms", scale=alt.Scale(domain=[0, 1])),
+        x2="bin_end:Q", y=alt.Y("density:Q", title="Density"),
+        tooltip=[alt.Tooltip("bin_start:Q", title="from"), alt.Tooltip("bin_end:Q", title="to"), "density:Q"],
+    ).add_params(returns).properties(width=width, height=220)
+    return finish(chart, title, description, subtitle)
+
+
+def smallworld_sweep_chart(summary: pd.DataFrame, *, labels: dict, default: str, network_measures,
+                           title: str, description: str, subtitle: str | None = None,
+                           width: int = WIDTH) -> alt.VConcatChart:
+    """Top: one steady-state outcome against the rewiring probability p (log axis), ensemble mean
+    with its 95% interval, chosen with radio buttons. Bottom: the networks' clustering and path
+    length relative to the lattice, from the same table (so no data is repeated)."""
+    data = summary.assign(label=summary["measure"].map(labels))
+    outcome = alt.param(name="outcome", value=labels[default], bind=alt.binding_radio(
+        options=[labels[m] for m in labels if m not in network_measures], name="Outcome: "))
+    x = alt.X("p:Q", title="Rewiring probability p (log scale)", scale=alt.Scale(type="log"),
+              axis=alt.Axis(format="~g"))
+    tips = [alt.Tooltip("label:N", title="measure"), alt.Tooltip("p:Q", format="~g"),
+            alt.Tooltip("estimate:Q", format=".3f"), alt.Tooltip("low:Q", format=".3f"),
+            alt.Tooltip("high:Q", format=".3f")]
+    base = alt.Chart(data)
+    top = base.transform_filter(alt.datum.label == outcome)
+    y_title = "Ensemble mean (selected outcome)"
+    band = top.mark_area(opacity=0.25, color=OKABE_ITO[0]).encode(
+        x=x, y=alt.Y("low:Q", title=y_title, scale=alt.Scale(zero=False), stack=None), y2="high:Q")
+    line = top.mark_line(point=True, color=OKABE_ITO[0]).encode(
+        x=x, y=alt.Y("estimate:Q", title=y_title, scale=alt.Scale(zero=False)), tooltip=tips)
+    upper = alt.layer(band, line).add_params(outcome).properties(width=width, height=220)
+    net = base.transform_filter(alt.FieldOneOfPredicate(field="measure", oneOf=list(network_measures)))
+    colour = alt.Color("label:N", title="Network (relative to the lattice)",
+                       scale=alt.Scale(range=[OKABE_ITO[1], OKABE_ITO[2]]),
+                       legend=alt.Legend(orient="bottom", labelLimit=300, titleLimit=300))
+    ratio = alt.Scale(domain=[0, 1.1], clamp=True)
+    lower = alt.layer(
+        net.mark_area(opacity=0.2).encode(
+            x=x, y=alt.Y("low:Q", title="Ratio to the ring lattice", scale=ratio, stack=None), y2="high:Q",
+            color=colour),
+        net.mark_line(point=True).encode(
+            x=x, y=alt.Y("estimate:Q", title="Ratio to the ring lattice", scale=ratio), color=colour,
+            shape=alt.Shape("label:N", legend=None), tooltip=tips),
+    ).properties(width=width, height=170)
+    chart = alt.vconcat(upper, lower, spacing=24).resolve_scale(color="independent")
+    return finish(chart, title, description, subtitle)
+
+
+def regime_map_chart(grid: pd.DataFrame, *, gammas, default: float, title: str, description: str,
+                     subtitle: str | None = None, size: int = 330) -> alt.LayerChart:
+    """Share of learning through people over mobility x tie density, one carried share gamma at
+    a time (slider). Cells are coloured on a diverging scale centred on 1/2 and lettered with
+    their regime (P people, T ties, ? undecided), so colour is never the only cue."""
+    g = sorted(float(v) for v in gammas)
+    step = round(g[1] - g[0], 6) if len(g) > 1 else 0.1
+    gamma = alt.param(name="gamma", value=default, bind=alt.binding_range(
+        min=g[0], max=g[-1], step=step, name="Share of the origin firm's lead a mover carries (gamma): "))
+    data = grid.assign(letter=grid["regime"].map({"people": "P", "ties": "T", "undecided": "?"}))
+    base = alt.Chart(data).transform_filter(f"abs(datum.gamma - {gamma.name}) < 1e-6")
+    x = alt.X("density:O", title="Density of formal ties (probability two firms are tied)")
+    y = alt.Y("mobility:O", title="Mobility rate (movers per firm per period)", sort="descending")
+    tips = [alt.Tooltip("mobility:Q"), alt.Tooltip("density:Q"), alt.Tooltip("gamma:Q"),
+            alt.Tooltip("share:Q", title="share through people", format=".3f"),
+            alt.Tooltip("low:Q", format=".3f"), alt.Tooltip("high:Q", format=".3f"),
+            alt.Tooltip("regime:N"), alt.Tooltip("final_mean:Q", title="mean level at the end", format=".3f")]
+    rect = base.mark_rect(stroke="#fff", strokeWidth=1).encode(
+        x=x, y=y, tooltip=tips,
+        color=alt.Color("share:Q", title="Share through people",
+                        scale=alt.Scale(scheme="blueorange", domain=[0, 1], domainMid=0.5)))
+    text = base.mark_text(fontSize=13, fontWeight="bold").encode(
+        x=x, y=y, text="letter:N", tooltip=tips,
+        color=alt.condition("datum.share < 0.2 || datum.share > 0.8", alt.value("#ffffff"), alt.value("#111111")))
+    chart = alt.layer(rect, text).add_params(gamma).properties(width=size, height=size)
     return finish(chart, title, description, subtitle)

@@ -1,0 +1,309 @@
+"""Tests of the models chapter's simulations: analytic limits, exact lattice values, invariants,
+determinism, and the chart builders' explorable specs."""
+import networkx as nx
+import numpy as np
+import pandas as pd
+import pytest
+from scipy import stats
+
+from analysis import charts
+from analysis import models_peoplelinks as pl
+from analysis import models_smallworld as sw
+from analysis import models_spinoff as so
+
+# --- spin-offs: the Pólya process and its exact limit -------------------------------------
+
+def test_polya_two_regions_converge_to_beta():
+    # 4000 histories of 2000 births: the KS test against Beta(a, b) has power to reject a
+    # share distribution off by a few hundredths (see the negative controls below).
+    for start in ((1, 1), (3, 1)):
+        shares = so.final_shares(so.polya_counts(start, 2000, 4000, seed=101))
+        ks, p = so.ks_against_limit(shares, start)
+        assert p > 0.01, f"start {start}: KS {ks:.4f}, p {p:.4f}"
+
+
+def test_ks_check_is_decisive_against_the_wrong_limit():
+    # Negative controls: the same simulated shares are firmly rejected against a neighbouring limit.
+    shares = so.final_shares(so.polya_counts((3, 1), 2000, 4000, seed=101))
+    assert stats.kstest(shares[:, 0], stats.beta(2, 1).cdf).pvalue < 1e-6
+    uniform = so.final_shares(so.polya_counts((1, 1), 2000, 4000, seed=101))
+    assert stats.kstest(uniform[:, 0], stats.beta(1.5, 1.5).cdf).pvalue < 1e-6
+
+
+def test_ks_against_the_horizon_law_accepts_the_model_and_rejects_the_limit_at_short_horizons():
+    # After 20 births from (10, 10) the exact law is far narrower than Beta(10, 10).
+    shares = so.final_shares(so.polya_counts((10, 10), 20, 4000, seed=3))
+    assert so.ks_against_horizon(shares, (10, 10), 20)[1] > 0.01
+    assert so.ks_against_limit(shares, (10, 10))[1] < 1e-6
+
+
+def test_polya_finite_horizon_is_beta_binomial():
+    # Exact at any horizon: after n births from (a, b), region 1's new firms ~ BetaBinomial(n, a, b).
+    a, b, n, runs = 2, 3, 12, 20000
+    counts = so.polya_counts((a, b), n, runs, seed=7)
+    observed = np.bincount(counts[:, 0] - a, minlength=n + 1)
+    expected = stats.betabinom(n, a, b).pmf(np.arange(n + 1)) * runs
+    chi2, p = stats.chisquare(observed, expected)
+    assert p > 0.01, (chi2, p)
+
+
+def test_polya_three_regions_dirichlet_marginals_and_moments():
+    start = (1, 2, 3)
+    shares = so.final_shares(so.polya_counts(start, 2000, 4000, seed=55))
+    for r in range(3):
+        assert so.ks_against_limit(shares, start, region=r)[1] > 0.01
+    exact = so.limit_moments(start)
+    np.testing.assert_allclose(shares.mean(axis=0), exact["mean"], atol=0.012)
+    np.testing.assert_allclose(shares.std(axis=0), exact["sd"], atol=0.01)
+    # Dirichlet covariance of regions 1 and 2: -a1 a2 / (a0^2 (a0 + 1))
+    a0 = sum(start)
+    assert np.cov(shares[:, 0], shares[:, 1])[0, 1] == pytest.approx(-1 * 2 / (a0 ** 2 * (a0 + 1)), abs=0.003)
+
+
+def test_limit_moments_by_hand():
+    m = so.limit_moments((1, 1))
+    assert m["mean"].tolist() == [0.5, 0.5]
+    assert m["sd"].iloc[0] == pytest.approx(np.sqrt(1 / 12))  # Uniform(0, 1)
+
+
+def test_polya_firm_counts_conserved_and_histories_monotone():
+    counts, history = so.polya_counts((2, 1, 1), 300, 50, seed=3, record_every=10)
+    assert (counts.sum(axis=1) == 4 + 300).all()
+    assert (history.sum(axis=2) == 4 + np.arange(0, 301, 10)[:, None]).all()
+    assert (np.diff(history, axis=0) >= 0).all(), "a region lost firms"
+
+
+def test_polya_same_seed_same_result_and_seed_matters():
+    a = so.polya_counts((1, 1), 200, 100, seed=9)
+    assert np.array_equal(a, so.polya_counts((1, 1), 200, 100, seed=9))
+    assert not np.array_equal(a, so.polya_counts((1, 1), 200, 100, seed=10))
+
+
+def test_polya_bad_start_is_named():
+    with pytest.raises(ValueError, match="initial firm counts"):
+        so.polya_counts((0, 2), 10, 5, seed=1)
+
+
+def test_agglomeration_unbounded_locks_in_bounded_shares():
+    strength = 0.1
+    shares, locked = so.agglomeration_final_shares(2000, 400, seed=1, strength=strength, cap=None)
+    assert locked.mean() > 0.95
+    assert (np.maximum(shares, 1 - shares) > 0.8).mean() > 0.95
+    # A cap at or below preference/strength (10 firms) can never outweigh geography: pure sharing.
+    assert so.lock_in_threshold(strength) == pytest.approx(10)
+    shares, locked = so.agglomeration_final_shares(600, 400, seed=1, strength=strength, cap=10)
+    assert not locked.any()
+    assert abs(shares.mean() - 0.5) < 0.01 and shares.std() < 0.04
+    # A higher cap: some histories lock in, others share (Arthur's abstract, point ii).
+    _, locked = so.agglomeration_final_shares(600, 400, seed=1, strength=strength, cap=40)
+    assert 0.1 < locked.mean() < 0.9
+
+
+def test_agglomeration_same_seed_same_result():
+    a = so.agglomeration_final_shares(100, 50, seed=4, strength=0.1, cap=20)
+    b = so.agglomeration_final_shares(100, 50, seed=4, strength=0.1, cap=20)
+    assert np.array_equal(a[0], b[0]) and np.array_equal(a[1], b[1])
+
+
+# --- small worlds: generator checks ---------------------------------------------------------
+
+@pytest.mark.parametrize("n,k", [(20, 4), (100, 4), (500, 10), (1000, 10)])
+def test_ring_lattice_exact_values_and_networkx(n, k):
+    edges = sw.ring_lattice_edges(n, k)
+    ours = {frozenset(e) for e in edges.tolist()}
+    theirs = {frozenset(e) for e in nx.watts_strogatz_graph(n, k, 0).edges()}
+    assert ours == theirs
+    assert sw.clustering(edges, n) == pytest.approx(3 * (k - 2) / (4 * (k - 1)))
+    assert sw.lattice_clustering(k) == pytest.approx(nx.average_clustering(nx.Graph(edges.tolist())))
+    if n <= 500:  # networkx's all-pairs BFS is slow beyond that; the formula is checked below
+        assert sw.lattice_path_length(n, k) == pytest.approx(nx.average_shortest_path_length(nx.Graph(edges.tolist())))
+    assert sw.path_length(edges, n) == pytest.approx(sw.lattice_path_length(n, k))
+
+
+def test_lattice_values_published_by_the_replication():
+    # models.md §2: N = 1000, k = 10 gives C0 = 0.667, L0 = 50.45; N = 500 gives L0 = 25.451 (ours).
+    assert sw.lattice_clustering(10) == pytest.approx(2 / 3)
+    assert sw.lattice_path_length(1000, 10) == pytest.approx(50.45, abs=0.005)
+    assert sw.lattice_path_length(500, 10) == pytest.approx(25.451, abs=0.0005)
+    assert sw.lattice_path_length(8, 2) == pytest.approx((1 + 2 + 3 + 4 + 3 + 2 + 1) / 7)  # by hand
+
+
+def test_rewired_networks_agree_with_networkx_in_distribution():
+    n, k, p, reps = 100, 4, 0.1, 80
+    rng = np.random.default_rng(12)
+    ours = np.array([[sw.clustering(e, n), sw.path_length(e, n)]
+                     for e in (sw.watts_strogatz_edges(n, k, p, rng) for _ in range(reps))])
+    theirs = []
+    for s in range(reps):
+        g = nx.watts_strogatz_graph(n, k, p, seed=s)
+        big = g.subgraph(max(nx.connected_components(g), key=len))
+        theirs.append([nx.average_clustering(g), nx.average_shortest_path_length(big)])
+    theirs = np.array(theirs)
+    for j in range(2):  # same distribution (two-sample KS); path lengths are heavy-tailed
+        assert stats.ks_2samp(ours[:, j], theirs[:, j]).pvalue > 0.01
+        assert np.median(ours[:, j]) == pytest.approx(np.median(theirs[:, j]), rel=0.05)
+
+
+def test_rewiring_keeps_edge_count_and_simple_graph():
+    rng = np.random.default_rng(1)
+    for p in (0.0, 0.2, 1.0):
+        e = sw.watts_strogatz_edges(50, 6, p, rng)
+        assert len(e) == 150
+        assert (e[:, 0] != e[:, 1]).all()
+        assert len({frozenset(x) for x in e.tolist()}) == 150
+
+
+def test_clustering_and_path_length_match_networkx_on_a_random_graph():
+    g = nx.gnm_random_graph(40, 80, seed=3)
+    g = g.subgraph(max(nx.connected_components(g), key=len)).copy()
+    g = nx.convert_node_labels_to_integers(g)
+    e = np.array(list(g.edges()))
+    assert sw.clustering(e, g.number_of_nodes()) == pytest.approx(nx.average_clustering(g))
+    assert sw.path_length(e, g.number_of_nodes()) == pytest.approx(nx.average_shortest_path_length(g))
+
+
+def test_bad_lattice_arguments_are_named():
+    with pytest.raises(ValueError, match="k must be even"):
+        sw.ring_lattice_edges(10, 3)
+
+
+# --- small worlds: barter invariants ----------------------------------------------------------
+
+def _small_batch(seed=5, p=0.2, B=6):
+    rng = np.random.default_rng(seed)
+    edges = np.stack([sw.watts_strogatz_edges(30, 4, p, rng) for _ in range(B)])
+    return sw.initial_knowledge(B, 30, 5, rng), edges
+
+
+def test_barter_never_lowers_knowledge_and_stops_when_no_trade_is_left():
+    know0, edges = _small_batch()
+    final, rounds, converged = sw.barter(know0, edges, alpha=0.3, rel_threshold=0.01, max_rounds=2000)
+    assert (final >= know0).all(), "knowledge decreased"
+    assert converged.all() and rounds < 2000
+    # Nobody exceeds the best initial level in any category (receivers close part of a gap only).
+    assert (final.max(axis=1) <= know0.max(axis=1) + 1e-9).all()
+    # At the steady state no linked pair has a mutually profitable trade left.
+    b = np.arange(len(edges))[:, None]
+    ku, kv = final[b, edges[:, :, 0]], final[b, edges[:, :, 1]]
+    d = kv - ku
+    thr = 0.01 * np.maximum(ku, kv)
+    assert not (((d > thr).any(axis=2)) & ((-d > thr).any(axis=2))).any()
+
+
+def test_barter_by_hand_one_pair():
+    know = np.array([[[4.0, 1.0], [1.0, 3.0]]])  # agent 0 leads in category 0, agent 1 in 1
+    edges = np.array([[[0, 1]]])
+    out, rounds, conv = sw.barter(know, edges, alpha=0.5, rel_threshold=0.0, max_rounds=1)
+    np.testing.assert_allclose(out[0], [[4.0, 2.0], [2.5, 3.0]])
+    # A pair where one agent leads everywhere does not trade.
+    dominated = np.array([[[4.0, 3.0], [1.0, 1.0]]])
+    out, _, conv = sw.barter(dominated, edges, alpha=0.5, rel_threshold=0.0, max_rounds=5)
+    np.testing.assert_allclose(out, dominated)
+    assert conv.all()
+
+
+def test_sweep_same_seed_same_result():
+    kw = dict(n=30, k=4, K=4, runs=3, alpha=0.3, rel_threshold=0.01)
+    a = sw.sweep([0.01, 1.0], seed=8, **kw)[1]
+    b = sw.sweep([0.01, 1.0], seed=8, **kw)[1]
+    pd.testing.assert_frame_equal(a, b)
+
+
+def test_shape_checks_verdicts_on_made_up_summaries():
+    def summary(values, spread=0.1):
+        p = [0.001, 0.01, 0.1, 1.0]
+        return pd.DataFrame([{"p": pi, "measure": m, "estimate": v, "low": v - spread, "high": v + spread}
+                             for m in ("mean_knowledge", "variance", "cv") for pi, v in zip(p, values)])
+    hump = sw.shape_checks(summary([1.0, 2.0, 3.0, 1.0]))
+    assert hump.set_index("measure").loc["mean_knowledge", "verdict"] == "holds"
+    assert hump.set_index("measure").loc["cv", "verdict"].startswith("not reproduced")
+    flat = sw.shape_checks(summary([1.0, 1.05, 1.02, 0.5]))
+    assert flat.set_index("measure").loc["mean_knowledge", "verdict"].startswith("interior extreme, but")
+
+
+# --- people versus formal links -------------------------------------------------------------
+
+def _grid(seed=3, n=20, periods=30):
+    m = np.array([0.0, 0.3, 0.3, 0.0])
+    d = np.array([0.3, 0.0, 0.3, 0.0])
+    g = np.array([0.5, 0.5, 0.5, 0.5])
+    return pl.simulate(m, d, g, n=n, beta=0.2, periods=periods, seed=seed)
+
+
+def test_people_links_channels_and_invariants():
+    res = _grid()
+    share = pl.people_share(res)
+    assert share[0] == 0.0, "no mobility: all learning through ties"
+    assert share[1] == 1.0, "no ties: all learning through people"
+    assert 0 < share[2] < 1
+    assert np.isnan(share[3]) and res["final_mean"][3] == pytest.approx(1 / 20), "no channel: nothing learnt"
+    levels = res["levels"]
+    assert ((levels >= 0) & (levels <= 1 + 1e-12)).all()
+    # Knowledge is only ever gained: what the firms hold is the seed firm's 1 plus the credited gains.
+    np.testing.assert_allclose(levels.sum(axis=1), 1 + res["people"] + res["ties"])
+
+
+def test_people_links_levels_never_fall():
+    prev = None
+    for periods in (1, 2, 5, 10):
+        lv = _grid(periods=periods)["levels"]
+        if prev is not None:
+            assert (lv >= prev - 1e-12).all()
+        prev = lv
+
+
+def test_people_links_same_seed_same_result():
+    a, b = _grid(seed=11), _grid(seed=11)
+    for key in ("people", "ties", "levels", "half_time"):
+        assert np.array_equal(a[key], b[key])
+
+
+def test_people_links_bad_rate_is_named():
+    with pytest.raises(ValueError, match="mobility must lie"):
+        pl.simulate([1.5], [0.1], [0.5], n=5, beta=0.1, periods=2, seed=1)
+
+
+def test_regime_grid_labels_follow_intervals():
+    grid = pl.regime_grid([0.02, 0.5], [0.01, 0.5], [0.5], n=20, beta=0.2, periods=30, runs=6, seed=2)
+    assert set(grid["regime"]) <= {"people", "ties", "undecided"}
+    for _, r in grid.iterrows():
+        want = "people" if r["low"] > 0.5 else "ties" if r["high"] < 0.5 else "undecided"
+        assert r["regime"] == want
+    dense = grid[(grid["density"] == 0.5)]
+    assert (dense["regime"] == "ties").all()
+
+
+# --- explorable charts: widgets, defaults, text alternatives ----------------------------------
+
+def _params(spec):
+    found = []
+
+    def walk(node):
+        if isinstance(node, dict):
+            for p in node.get("params", []):
+                found.append(p)
+            for v in node.values():
+                walk(v)
+        elif isinstance(node, list):
+            for v in node:
+                walk(v)
+    walk(spec)
+    return found
+
+
+def test_explorables_bind_a_widget_with_a_default_and_describe_themselves():
+    hist, dens, _ = so.polya_explorer_tables([(1, 1), (3, 1)], 50, 40, seed=1)
+    c1 = charts.polya_explorer_chart(hist, dens, starts=["1:1", "3:1"], default="1:1", title="t",
+                                     description="A histogram with the exact density, one start at a time.")
+    grid = pl.compact(pl.regime_grid([0.1, 0.5], [0.1, 0.5], [0.1, 0.2], n=10, beta=0.2, periods=5,
+                                     runs=3, seed=1))
+    c2 = charts.regime_map_chart(grid, gammas=[0.1, 0.2], default=0.2, title="t",
+                                 description="A heatmap of the share of learning through people.")
+    for chart, kind in ((c1, "radio"), (c2, "range")):
+        spec = chart.to_dict()
+        params = [p for p in _params(spec) if "bind" in p]
+        assert len(params) == 1 and params[0]["bind"]["input"] == kind
+        assert "value" in params[0]
+        assert len(spec["description"]) > 20
+    with pytest.raises(ValueError):
+        charts.regime_map_chart(grid, gammas=[0.1, 0.2], default=0.2, title="t", description="short")
