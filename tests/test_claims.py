@@ -113,6 +113,17 @@ def test_headline_findings_are_the_project_pages_in_its_order():
     assert re.findall(r'href="([a-z]+)\.html#claim-cl-\d\d"', h) == list(table["chapter"])
 
 
+def test_illustrating_sections_exist():
+    claims = data.load("claims")
+    for _, c in claims.dropna(subset=["illustrated_by"]).iterrows():
+        for ref in c["illustrated_by"].split(";"):
+            chapter, _, section = (x.strip() for x in ref.partition(":"))
+            nb = json.loads((BOOK / f"{chapter}.ipynb").read_text(encoding="utf-8"))
+            headings = {line.lstrip("#").strip() for cell in nb["cells"] if cell["cell_type"] == "markdown"
+                        for line in "".join(cell["source"]).splitlines() if line.startswith("#")}
+            assert section in headings, f"{c['claim_id']}: no section '{section}' in {chapter}"
+
+
 # ---- bites: each rule refuses an edited ledger ---------------------------------------------------
 
 def test_read_in_source_claim_without_quotation_is_refused(tmp_path):
