@@ -223,7 +223,7 @@ def truncation_problems(nb_path: Path) -> list[str]:
             for i, _, cells in _output_tables(nb_path) for c in cells if c.endswith("...")]
 
 
-CHAPTERS = ["programme", "clusters"]
+CHAPTERS = ["programme", "clusters", "networking", "embeddedness", "mobility"]
 
 
 @pytest.mark.parametrize("chapter", CHAPTERS)
