@@ -250,6 +250,18 @@ def provenance_rows(counts: pd.DataFrame) -> pd.DataFrame:
     return out.reset_index(drop=True)
 
 
+def provenance_rows_facts(facts: pd.DataFrame, row_ids) -> pd.DataFrame:
+    """Rows of programme_facts as readers see them: fact, published wording, status, source, location."""
+    _require(facts, ["row_id", "fact", "value_text", "status", "source_key", "location"])
+    out = pd.concat([facts[facts["row_id"] == r] for r in row_ids]) if len(row_ids) else facts.iloc[:0]
+    if len(out) != len(row_ids):
+        raise KeyError(f"not every row of {list(row_ids)} is in the table exactly once")
+    out = out[["row_id", "fact", "value_text", "status", "source_key", "location"]].copy()
+    out["status"] = out["status"].map(status_words)
+    return out.rename(columns={"row_id": "row", "value_text": "published value", "source_key": "source",
+                               "location": "where in the source"}).reset_index(drop=True)
+
+
 # ---- surveys ---------------------------------------------------------------------------------
 
 def survey_design_table(surveys: pd.DataFrame) -> pd.DataFrame:
@@ -291,47 +303,92 @@ TABLE_STYLE = "width:100%;table-layout:fixed;font-size:0.85em;border-collapse:co
 CELL_STYLE = "vertical-align:top;text-align:left;overflow-wrap:break-word;padding:0.25em 0.4em"
 
 
-def _table(header, rows, widths=None, css_class: str = "compendium-table") -> str:
+def _table(header, rows, widths=None, css_class: str = "compendium-table", inline_style: bool = True) -> str:
     """Assemble an HTML table from a header (plain strings) and rows of ready-made cell HTML.
 
-    ``widths`` (one percentage per column) become a ``<colgroup>``; the table has a fixed layout at
-    full width, and long words (source keys) wrap, so wide tables fit the page instead of being cut.
+    Every ``<td>`` carries ``data-label="<column header>"``, so a stylesheet can show each row as a
+    card on narrow screens. ``widths`` (one percentage per column) become a ``<colgroup>``; with
+    ``inline_style`` the table has a fixed layout at full width and long words (source keys) wrap.
+    ``inline_style=False`` leaves all layout to the stylesheet of ``css_class``.
     """
     if widths is not None and len(widths) != len(header):
         raise ValueError("one width per column")
     esc = html.escape
+    cell = f' style="{CELL_STYLE}"' if inline_style else ""
     cols = "".join(f'<col style="width:{w}%">' for w in widths) if widths else ""
-    head = "".join(f'<th style="{CELL_STYLE}">{esc(str(h))}</th>' for h in header)
-    body = "\n".join("<tr>" + "".join(f'<td style="{CELL_STYLE}">{c}</td>' for c in r) + "</tr>" for r in rows)
+    head = "".join(f"<th{cell}>{esc(str(h))}</th>" for h in header)
+    labels = [esc(str(h), quote=True) for h in header]
+    body = "\n".join("<tr>" + "".join(f'<td data-label="{lab}"{cell}>{c}</td>' for lab, c in zip(labels, r)) + "</tr>"
+                     for r in rows)
     colgroup = f"<colgroup>{cols}</colgroup>\n" if cols else ""
-    return (f'<table class="{css_class}" style="{TABLE_STYLE}">\n{colgroup}<thead><tr>{head}</tr></thead>\n'
+    style = f' style="{TABLE_STYLE}"' if inline_style else ""
+    return (f'<table class="{css_class}"{style}>\n{colgroup}<thead><tr>{head}</tr></thead>\n'
             f"<tbody>\n{body}\n</tbody>\n</table>")
 
 
-def claims_table_html(claims: pd.DataFrame) -> str:
-    """The claims ledger as an HTML table: finding, sources, evidence kind, and a link to its section.
+LEDGER_HEADER = ["Ledger id", "Finding (paraphrase)", "Quotation from the source", "Status", "Evidence available",
+                 "Published rows", "Illustrated on open data", "Examined in"]
 
-    All text is HTML-escaped; the only markup is the table, ``<code>`` around source keys and the
-    ``<a href="<chapter>.html#<anchor>">`` link (all chapters live in book/, so relative links work).
+
+def _quote_html(q) -> str:
+    """One quotation: the words in <q>, then source key, location and, when second-hand, a flag."""
+    esc = html.escape
+    flag = "; second-hand: a third party's summary" if q["status"] == "second-hand" else ""
+    return (f"<q>{esc(str(q['quote']))}</q> (<code>{esc(str(q['source_key']))}</code>, "
+            f"{esc(str(q['location']))}{flag})")
+
+
+def claims_table_html(claims: pd.DataFrame, quotes: pd.DataFrame) -> str:
+    """The claims ledger as ``<table class="claims-ledger">``: paraphrase beside the source's words.
+
+    One row per claim: id, the book's paraphrase (with its caveat note, if any), every quotation of
+    its sources (``quotes``: claim_id, source_key, quote, location, status), the claim's status in
+    words, its evidence kind, the published rows linked to it, the sections that illustrate it on
+    open data, and a link ``<a href="<chapter>.html#<anchor>">`` to the section that examines it.
+    Text is HTML-escaped; cells carry ``data-label`` and no inline layout (the stylesheet decides).
     """
-    _require(claims, ["claim_id", "finding", "source_keys", "evidence_kind", "chapter", "anchor"])
+    _require(claims, ["claim_id", "finding", "source_keys", "evidence_kind", "chapter", "anchor", "status",
+                      "evidence_rows", "illustrated_by", "note"])
+    _require(quotes, ["claim_id", "source_key", "quote", "location", "status"])
     esc = html.escape
     rows = []
     for _, r in claims.iterrows():
-        keys = [k.strip() for k in str(r["source_keys"]).split(";") if k.strip()]
-        sources = "<br>".join(f"<code>{esc(k)}</code>" for k in keys)
+        mine = quotes[quotes["claim_id"] == r["claim_id"]]
+        if mine.empty:
+            raise ValueError(f"{r['claim_id']}: no quotation of its source")
+        said = "<br>".join(_quote_html(q) for _, q in mine.iterrows())
+        finding = esc(str(r["finding"]))
+        if not _blank(r["note"]):
+            finding += f"<br><small>Note: {esc(str(r['note']))}</small>"
         kind = esc(EVIDENCE_WORDS.get(r["evidence_kind"], str(r["evidence_kind"])))
+        linked = "—" if _blank(r["evidence_rows"]) else ", ".join(
+            f"<code>{esc(k.strip())}</code>" for k in str(r["evidence_rows"]).split(";"))
+        shown = "—" if _blank(r["illustrated_by"]) else "<br>".join(
+            esc(k.strip()) for k in str(r["illustrated_by"]).split(";"))
         href = esc(claim_link(r["chapter"], r["anchor"]), quote=True)
         link = f"<a href=\"{href}\">{esc(r['chapter'])} § {esc(r['claim_id'])}</a>"
-        rows.append([esc(r["claim_id"]), esc(r["finding"]), sources, kind, link])
-    return _table(["Ledger id", "Finding", "Sources", "Evidence available", "Examined in"], rows,
-                  widths=[9, 48, 20, 11, 12], css_class="claims-ledger")
+        rows.append([esc(r["claim_id"]), finding, said, esc(status_words(r["status"])), kind, linked, shown, link])
+    return _table(LEDGER_HEADER, rows, css_class="claims-ledger", inline_style=False)
+
+
+# Columns that show a published value (or a survey fact) and so must be shown with a status.
+VALUE_COLUMNS = ("value", "value_text", "published value", "n_firms", "firms", "fieldwork")
+
+
+def require_status(df: pd.DataFrame) -> None:
+    """Refuse a table that shows published values without a status column (read in source / second-hand)."""
+    shown = [c for c in df.columns if str(c) in VALUE_COLUMNS]
+    if shown and not any("status" in str(c) for c in df.columns):
+        raise ValueError(f"table shows published value column(s) {', '.join(map(repr, shown))} without a status "
+                         "column: every displayed value carries its own status")
 
 
 def html_table(df: pd.DataFrame, widths=None) -> str:
     """A plain, deterministic HTML table: escaped text, no index, no truncation, missing as '—'.
 
-    ``widths``: optional percentage per column (see :func:`_table`).
+    ``widths``: optional percentage per column (see :func:`_table`). A table that shows published
+    values must keep its status column (:func:`require_status`).
     """
+    require_status(df)
     rows = [["—" if _blank(v) else html.escape(str(v)) for v in rec] for rec in df.itertuples(index=False)]
     return _table(list(df.columns), rows, widths=widths)

@@ -79,8 +79,90 @@ def _check_values_present(df, label, field, other):
         raise DataValidationError(label, f"neither '{field}' nor '{other}' is given", field, i + 1)
 
 
+def _keys(v, sep=";") -> list[str]:
+    return [] if pd.isna(v) else [k.strip() for k in str(v).split(sep) if k.strip()]
+
+
+def _check_evidence_rule(df, label, field, rows_field, tables):
+    """The written rule for a claim's evidence kind (stated on the Data sources page).
+
+    'published-figure' only when at least one row of the given tables is linked in ``rows_field``;
+    'qualitative-only' has no linked row; every linked row must exist. (An open-data analogue is
+    never an evidence kind: the field's enum refuses it.)
+    """
+    known = set()
+    for name in tables:
+        known.update(read_resource(resource(name))["row_id"].astype(str))
+    where = " or ".join(tables)
+    for i, row in df.iterrows():
+        rows = _keys(row[rows_field])
+        if row[field] == "published-figure" and not rows:
+            raise DataValidationError(
+                label, f"evidence_kind is 'published-figure' but no row of {where} is linked; link the rows that "
+                "bear on the claim, or type it 'qualitative-only'", rows_field, i + 1)
+        if row[field] != "published-figure" and rows:
+            raise DataValidationError(
+                label, f"rows {', '.join(rows)} are linked but evidence_kind is '{row[field]}'; a linked row that "
+                "bears on the claim makes it 'published-figure'", rows_field, i + 1)
+        for r in rows:
+            if r not in known:
+                raise DataValidationError(label, f"linked row '{r}' is in neither {where}", rows_field, i + 1)
+
+
+def _check_quoted(df, label, field, quotes):
+    """Every claim carries its sources' own words: each source key quoted, second-hand quoted as such."""
+    qres = resource(quotes)
+    q = read_resource(qres)
+    qlabel = "data/" + qres["path"]
+    claim_keys = {row["claim_id"]: set(_keys(row["source_keys"])) for _, row in df.iterrows()}
+    for j, row in q.iterrows():
+        if row["claim_id"] not in claim_keys:
+            raise DataValidationError(qlabel, f"quotation for '{row['claim_id']}', which is not in {label}", "claim_id", j + 1)
+        if row["source_key"] not in claim_keys[row["claim_id"]]:
+            raise DataValidationError(qlabel, f"'{row['source_key']}' is not one of the source_keys of {row['claim_id']}",
+                                      "source_key", j + 1)
+    for i, row in df.iterrows():
+        mine = q[q["claim_id"] == row["claim_id"]]
+        status = str(row[field]).replace("-", " ")
+        if mine.empty:
+            raise DataValidationError(label, f"claim {row['claim_id']} is {status} but {qlabel} holds no quotation "
+                                      "of its source", field, i + 1)
+        unquoted = sorted(claim_keys[row["claim_id"]] - set(mine["source_key"]))
+        if unquoted:
+            raise DataValidationError(label, f"source '{unquoted[0]}' of {row['claim_id']} is not quoted in {qlabel}",
+                                      "source_keys", i + 1)
+        second = (mine["status"] == "second-hand").any()
+        if (row[field] == "second-hand") != bool(second):
+            want = "quotes a second-hand source" if second else "quotes only sources read in full"
+            raise DataValidationError(label, f"claim {row['claim_id']} is {status} but its quotation {want}; "
+                                      "a second-hand claim quotes the second-hand source and says so", field, i + 1)
+
+
+def _check_chapter_refs(df, label, field):
+    """'<chapter>: <section>' references, separated by ';', name chapters of the book."""
+    chapters = next(f for f in resource("claims")["schema"]["fields"] if f["name"] == "chapter")["constraints"]["enum"]
+    for i, v in df[field].items():
+        for ref in _keys(v):
+            chapter, sep, section = ref.partition(":")
+            if not sep or chapter.strip() not in chapters or not section.strip():
+                raise DataValidationError(label, f"'{ref}' is not '<chapter>: <section>' with a chapter of the book "
+                                          f"({', '.join(chapters)})", field, i + 1)
+
+
+def _check_max_words(df, label, field, most):
+    for i, v in df[field].items():
+        n = len(str(v).split())
+        if n > most:
+            raise DataValidationError(label, f"quotation has {n} words; keep the source's key words (at most {most})",
+                                      field, i + 1)
+
+
 CHECKS = {
     "bibkeys": lambda df, label, a: _check_bibkeys(df, label, a["field"], a.get("separator")),
+    "evidence_rule": lambda df, label, a: _check_evidence_rule(df, label, a["field"], a["rows_field"], a["tables"]),
+    "quoted": lambda df, label, a: _check_quoted(df, label, a["field"], a["quotes"]),
+    "chapter_refs": lambda df, label, a: _check_chapter_refs(df, label, a["field"]),
+    "max_words": lambda df, label, a: _check_max_words(df, label, a["field"], a["max"]),
     "percent": lambda df, label, a: _check_percent(df, label, a["field"], a["unit_field"]),
     "series": lambda df, label, a: _check_series(df, label, a["field"], a["same"]),
     "value_or_text": lambda df, label, a: _check_values_present(df, label, a["field"], a["other"]),

@@ -311,14 +311,15 @@ def claims(chapter: str, ledger: pd.DataFrame | None = None) -> pd.DataFrame:
 
 
 def chapter_claims(chapter: str, ledger: pd.DataFrame | None = None) -> Table:
-    """This chapter's claims as a table: ledger id, finding, evidence kind (words), sources.
+    """This chapter's claims as a table: ledger id, finding, evidence kind (words), sources, status.
 
     ``.frame`` holds the rows shown; :func:`claims` gives the rows with their codes.
     """
     ours = claims(chapter, ledger)
     shown = ours.assign(source_keys=ours["source_keys"].str.replace(r"\s*;\s*", "; ", regex=True))
     n = len(ours)
-    return table(shown, ["claim_id", "finding", "evidence_kind", "source_keys"], widths=[10, 58, 14, 18],
+    # the ledger's status column (read in source / second-hand) is kept, as for every published table
+    return table(shown, ["claim_id", "finding", "evidence_kind", "source_keys", "status"], widths=[10, 52, 13, 15, 10],
                  headers={"claim_id": "ledger id", "evidence_kind": "evidence available", "source_keys": "sources"},
                  caption=f"{n} claim{'s' * (n != 1)} of the ledger examined in this chapter.")
 

@@ -4,6 +4,7 @@ Small hand-made tables with expected results worked out in comments, plus a few 
 real published tables (loaded through the one door, analysis.data).
 """
 import json
+import html
 import re
 
 import pandas as pd
@@ -162,26 +163,64 @@ def claims_table():
         "evidence_kind": ["published-figure", "qualitative-only"],
         "chapter": ["networking", "clusters"],
         "anchor": ["claim-cl-01", "claim-cl-02"],
+        "status": ["read-in-source", "second-hand"],
+        "evidence_rows": ["PRG-01;HL-02", pd.NA],
+        "illustrated_by": [pd.NA, "networking: Analysis on data"],
+        "note": [pd.NA, "a caveat"],
+    })
+
+
+def quotes_table():
+    return pd.DataFrame({
+        "claim_id": ["CL-01", "CL-01", "CL-02"],
+        "source_key": ["key_a", "key_b", "key_c"],
+        "quote": ["firms grew", "and spread <fast>", "a summary says"],
+        "location": ["abstract", "p. 3", "summary page"],
+        "status": ["read-in-source", "read-in-source", "second-hand"],
     })
 
 
 def test_claims_table_html():
-    h = cl.claims_table_html(claims_table())
+    h = cl.claims_table_html(claims_table(), quotes_table())
+    assert h.startswith('<table class="claims-ledger">')
     assert h.count("<tr>") == 3  # header + 2 rows
-    assert h.count("<col ") == 5  # one width per column
+    assert "style=" not in h and "<col" not in h  # no inline layout: the stylesheet decides
+    # every cell names its column, so narrow screens can show a row as a card
+    cells = re.findall(r'<td data-label="([^"]+)">', h)
+    assert len(cells) == 2 * len(cl.LEDGER_HEADER) == h.count("<td")
+    assert cells[:len(cl.LEDGER_HEADER)] == [html.escape(c, quote=True) for c in cl.LEDGER_HEADER]
     assert '<a href="networking.html#claim-cl-01">networking § CL-01</a>' in h
     assert '<a href="clusters.html#claim-cl-02">' in h
     assert "Firms &lt;b&gt;grew&lt;/b&gt; &amp; spread" in h and "<b>" not in h  # text is escaped
-    assert "<code>key_a</code><br><code>key_b</code>" in h
+    # paraphrase beside every quotation, each with its source and location
+    assert "<q>firms grew</q> (<code>key_a</code>, abstract)" in h
+    assert "<q>and spread &lt;fast&gt;</q> (<code>key_b</code>, p. 3)" in h
+    assert "second-hand: a third party" in h and "read in source" in h
+    assert "<code>PRG-01</code>, <code>HL-02</code>" in h and "Note: a caveat" in h
     assert "published figure" in h and "qualitative only" in h
 
 
+def test_claims_table_refuses_a_claim_without_quotation():
+    with pytest.raises(ValueError, match="CL-02: no quotation"):
+        cl.claims_table_html(claims_table(), quotes_table().iloc[:2])
+
+
 def test_claims_table_real_ledger_links_every_claim():
-    claims = data.load("claims")
-    h = cl.claims_table_html(claims)
+    claims, quotes = data.load("claims"), data.load("claim_quotes")
+    h = cl.claims_table_html(claims, quotes)
     links = re.findall(r'href="([a-z-]+)\.html#(claim-cl-\d\d)"', h)
     assert len(links) == len(claims)
     assert links == list(zip(claims["chapter"], claims["anchor"]))
+    assert h.count("<q>") == len(quotes)
+
+
+def test_require_status():
+    cl.require_status(pd.DataFrame({"row": ["A"], "value_text": ["1"], "status": ["second-hand"]}))
+    cl.require_status(pd.DataFrame({"key": ["a"], "title": ["t"]}))  # no published value shown
+    with pytest.raises(ValueError, match="'value_text'.*without a status column"):
+        cl.require_status(pd.DataFrame({"row": ["A"], "value_text": ["1"]}))
+    with pytest.raises(ValueError, match="without a status column"):
+        cl.html_table(pd.DataFrame({"fieldwork": ["1996"], "firms": ["50"]}))
 
 
 def test_html_table_does_not_truncate():

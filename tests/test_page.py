@@ -146,7 +146,7 @@ def test_chapter_claims_shows_this_chapters_ledger_rows():
     want = ledger[ledger["chapter"] == "networking"]
     assert len(t) == len(want) and list(t.frame["ledger id"]) == list(want["claim_id"])
     _, grid = cells(t)
-    assert grid[0] == ["ledger id", "finding", "evidence available", "sources"]
+    assert grid[0] == ["ledger id", "finding", "evidence available", "sources", "status"]
     assert set(r[2] for r in grid[1:]) <= set(evidence.EVIDENCE_WORDS.values())
     assert list(page.claims("mobility")["claim_id"]) == list(ledger.loc[ledger["chapter"] == "mobility", "claim_id"])
     with pytest.raises(KeyError, match="claims.csv: no claims for chapter 'nowhere'"):
