@@ -33,7 +33,7 @@ LEVELS = ("Warm-up", "Analysis", "Open question")
 
 _EXERCISE = re.compile(r"```\{exercise\}[^\n]*\n(?P<opts>(?::[^\n]*\n)*)\s*(?P<body>.*?)```", re.S)
 _LABEL = re.compile(r":label:\s*(\S+)")
-_LEVEL = re.compile(r"^\**\s*(?P<level>[A-Z][A-Za-z -]*?)\s*\.\s*\**")
+_LEVEL = re.compile(r"^\**\s*(?P<level>[A-Z][A-Za-z -]*?)\s*[.:]")
 _LOAD = re.compile(r"""data\.load\(\s*["']([\w-]+)["']""")
 _IMPORT = re.compile(r"^\s*(?:from\s+analysis\s+import\s+(?P<names>[\w ,()]+)|import\s+analysis\.(?P<mod>\w+))",
                      re.M)

@@ -430,6 +430,7 @@ def mixing_trace_chart(trace: pd.DataFrame, *, title: str, description: str, gro
         tooltip=[group, "attempts_per_tie", "ties_kept"])
     chart = alt.vconcat(alt.layer(band, line).properties(width=WIDTH, height=180),
                         kept.properties(width=WIDTH, height=140))
+    return finish(chart, title, description, subtitle)
 
 
 # --- builders: models (simulated evidence; explorables bind altair parameters to widgets) ---

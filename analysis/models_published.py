@@ -1,4 +1,4 @@
-"""What the models' own sources state, as far as they could be read (/work/shared/reference/models.md).
+"""What the models' own sources state, as far as they could be read (the project's reference notes on the models).
 
 These are the only published statements the models chapter compares its simulations with. All
 are qualitative (shapes and outcomes), read in the authors' abstracts; no figure or table of
