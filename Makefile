@@ -94,6 +94,11 @@ pdf: env data
 	COMPENDIUM_PDF=1 $(JB) build . --builder pdflatex --path-output _build/pdf-build --keep-going
 	mkdir -p _build/pdf && cp _build/pdf-build/_build/latex/compendium.pdf _build/pdf/compendium.pdf
 	@echo ">> _build/pdf/compendium.pdf"
+	@# The same LaTeX run wrote one handout per chapter (_ext/handouts.py): handout-<stem>.pdf.
+	rm -rf _build/pdf/chapters && mkdir -p _build/pdf/chapters
+	@ls _build/pdf-build/_build/latex/handout-*.pdf >/dev/null 2>&1 || { echo "make pdf: no handout-*.pdf in _build/pdf-build/_build/latex (is _ext/handouts.py enabled in _config.yml?)" >&2; exit 1; }
+	for f in _build/pdf-build/_build/latex/handout-*.pdf; do cp "$$f" "_build/pdf/chapters/$${f##*/handout-}"; done
+	@echo ">> _build/pdf/chapters/*.pdf (one handout per chapter; run \`make book\` afterwards to link them from the site)"
 
 ## build the PDF and check it (charts as images, glued numbers present)
 test-pdf: pdf-deps pdf
