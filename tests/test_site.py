@@ -129,3 +129,18 @@ def test_notebook_download_and_launch_links(page):
     slug = urlparse(repo["url"]).path.strip("/")
     assert any(h.startswith("https://mybinder.org/v2/gh/" + slug + "/" + repo["branch"]) and h.endswith(f"urlpath=tree/{page}.ipynb") for h in hrefs), f"{page}: no correct Binder link"
     assert f"https://colab.research.google.com/github/{slug}/blob/{repo['branch']}/{page}.ipynb" in hrefs, f"{page}: no correct Colab link"
+
+
+@pytest.mark.parametrize("page", notebook_pages())
+def test_chapter_handout_link_when_built(page):
+    """A built handout (`make pdf` before the HTML build) is linked under the citation block and the
+    link resolves; without one (as in `make test`, which builds no PDF) there is no link at all."""
+    root = require_build()
+    pdf = ROOT / "_build" / "pdf" / "chapters" / f"{page.split('/')[-1]}.pdf"
+    links = soup(f"{page}.html").select("section.chapter-citation p.handout-download a[href]")
+    if not pdf.exists():
+        assert not links, f"{page}: links a handout that does not exist ({pdf.relative_to(ROOT)})"
+        return
+    assert len(links) == 1, f"{page}: {pdf.relative_to(ROOT)} exists but the page does not link it (run `make book` after `make pdf`)"
+    target = (root / page).parent / links[0]["href"]
+    assert target.is_file() and target.read_bytes() == pdf.read_bytes(), f"{page}: handout link {links[0]['href']} is broken or stale"
