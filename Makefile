@@ -86,9 +86,9 @@ linkcheck-external: env
 	-$(JB) build . --builder linkcheck --path-output _build/linkcheck-build
 	@echo ">> report: _build/linkcheck-build/_build/linkcheck/output.txt"
 
-## PDF of the whole book (not part of `make test`: needs TeX, see pdf-deps).
-## Notebooks are executed afresh in a separate output folder with COMPENDIUM_PDF=1,
-## so charts are emitted as PNG images that LaTeX can place.
+## PDF of the whole book, and one handout PDF per chapter from the same run (not part of
+## `make test`: needs TeX, see pdf-deps). Notebooks are executed once, afresh, in a separate
+## output folder with COMPENDIUM_PDF=1, so charts are emitted as PNG images that LaTeX can place.
 pdf: env data
 	rm -rf _build/pdf-build
 	COMPENDIUM_PDF=1 $(JB) build . --builder pdflatex --path-output _build/pdf-build --keep-going
@@ -100,7 +100,8 @@ pdf: env data
 	for f in _build/pdf-build/_build/latex/handout-*.pdf; do cp "$$f" "_build/pdf/chapters/$${f##*/handout-}"; done
 	@echo ">> _build/pdf/chapters/*.pdf (one handout per chapter; run \`make book\` afterwards to link them from the site)"
 
-## build the PDF and check it (charts as images, glued numbers present)
+## build the PDFs and check them (charts as images, glued numbers present; every chapter's
+## handout exists and cites its chapter and edition on page 1)
 test-pdf: pdf-deps pdf
 	$(PY) -m pytest -p no:cacheprovider tests -m pdf
 

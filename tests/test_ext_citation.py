@@ -4,7 +4,6 @@ A tiny Sphinx project (two pages, a synthetic CITATION.cff) is built with the ex
 HTML and in LaTeX: the block must be a titled section inside the page's own section, in the
 page's table of contents, carry one parseable BibTeX entry, and be absent from skipped pages.
 """
-import io
 import sys
 
 import pytest
@@ -12,10 +11,9 @@ import yaml
 from bs4 import BeautifulSoup
 from docutils import nodes
 from pybtex.database import parse_string
-from sphinx.application import Sphinx
-from sphinx.util.docutils import docutils_namespace, patch_docutils
 
 from analysis import paths
+from sphinx_helpers import build, project
 
 sys.path.insert(0, str(paths.ROOT / "_ext"))
 import citation  # noqa: E402  (the extension module, from _ext/)
@@ -34,16 +32,11 @@ doi: 10.1234/test.5
 
 
 def _project(tmp_path):
-    src = tmp_path / "src"
-    (src / "ch").mkdir(parents=True)
-    (src / "CITATION.cff").write_text(CFF, encoding="utf-8")
-    (src / "conf.py").write_text(
-        "import sys\n"
-        f"sys.path.insert(0, {str(paths.ROOT / '_ext')!r})\n"
-        "extensions = ['citation']\n"
-        "citation_skip_pages = ['ch/skipped', 'index']\n"
-        "html_theme = 'sphinx_book_theme'\n"  # the book's theme (it knows extra_footer)
-        "latex_documents = [('index', 'test.tex', 'Test', 'Doe', 'manual')]\n", encoding="utf-8")
+    src = project(tmp_path, CFF,
+                  "extensions = ['citation']\n"
+                  "citation_skip_pages = ['ch/skipped', 'index']\n"
+                  "html_theme = 'sphinx_book_theme'\n"  # the book's theme (it knows extra_footer)
+                  "latex_documents = [('index', 'test.tex', 'Test', 'Doe', 'manual')]\n")
     (src / "index.rst").write_text(
         "Test book\n=========\n\n.. toctree::\n\n   ch/chapter\n   ch/skipped\n", encoding="utf-8")
     (src / "ch" / "chapter.rst").write_text(
@@ -54,15 +47,7 @@ def _project(tmp_path):
 
 
 def _build(src, builder):
-    out = src.parent / "_build" / builder
-    warnings = io.StringIO()
-    # as sphinx-build does: a fresh docutils registry per build, so builds in one process don't clash
-    with patch_docutils(src), docutils_namespace():
-        app = Sphinx(str(src), str(src), str(out), str(src.parent / "_build" / ".doctrees" / builder), builder,
-                     status=None, warning=warnings, freshenv=True)
-        app.build()
-    assert warnings.getvalue() == "", warnings.getvalue()
-    return app, out
+    return build(src, builder)
 
 
 @pytest.fixture(scope="module")

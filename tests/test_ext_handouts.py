@@ -5,16 +5,14 @@ LaTeX: the builder must write one handout .tex per chapter beside the book's, it
 book's .tex has no box. HTML: the "Download this chapter as PDF" link appears only when the
 handout exists, and then points at a file the build copied into the site.
 """
-import io
 import sys
 
 import nbformat
 import pytest
 from bs4 import BeautifulSoup
-from sphinx.application import Sphinx
-from sphinx.util.docutils import docutils_namespace, patch_docutils
 
 from analysis import paths
+from sphinx_helpers import build, project
 
 sys.path.insert(0, str(paths.ROOT / "_ext"))
 import handouts  # noqa: E402  (the extension module, from _ext/)
@@ -30,18 +28,13 @@ url: "https://example.org/book/"
 
 
 def _project(tmp_path, with_pdf: bool):
-    src = tmp_path / "src"
-    (src / "ch").mkdir(parents=True)
-    (src / "CITATION.cff").write_text(CFF, encoding="utf-8")
-    (src / "conf.py").write_text(
-        "import sys\n"
-        f"sys.path.insert(0, {str(paths.ROOT / '_ext')!r})\n"
-        "extensions = ['myst_nb', 'citation', 'handouts']\n"
-        "nb_execution_mode = 'off'\n"
-        "exclude_patterns = ['_build']\n"
-        "citation_skip_pages = ['index']\n"
-        "html_theme = 'sphinx_book_theme'\n"
-        "latex_documents = [('index', 'test.tex', 'Test', 'Doe', 'manual')]\n", encoding="utf-8")
+    src = project(tmp_path, CFF,
+                  "extensions = ['myst_nb', 'citation', 'handouts']\n"
+                  "nb_execution_mode = 'off'\n"
+                  "exclude_patterns = ['_build']\n"  # the handout below sits in src/_build/
+                  "citation_skip_pages = ['index']\n"
+                  "html_theme = 'sphinx_book_theme'\n"
+                  "latex_documents = [('index', 'test.tex', 'Test', 'Doe', 'manual')]\n")
     (src / "index.md").write_text("# Test book\n\n```{toctree}\nch/chapter\n```\n", encoding="utf-8")
     nb = nbformat.v4.new_notebook(cells=[nbformat.v4.new_markdown_cell(
         "# Growth in Cambridge\n\nText.\n\n## A subsection\n\nMore.\n")])
@@ -54,14 +47,7 @@ def _project(tmp_path, with_pdf: bool):
 
 
 def _build(src, builder):
-    out = src.parent / "out" / builder
-    warnings = io.StringIO()
-    with patch_docutils(src), docutils_namespace():
-        app = Sphinx(str(src), str(src), str(out), str(src.parent / "out" / ".doctrees" / builder), builder,
-                     status=None, warning=warnings, freshenv=True)
-        app.build()
-    assert warnings.getvalue() == "", warnings.getvalue()
-    return out
+    return build(src, builder)[1]
 
 
 def _link(out):
