@@ -93,6 +93,11 @@ def _on_env_updated(app, env):
     if app.builder.name != "latex":
         return []
     docs = [d for d in chapter_docs(env) if d != app.config.root_doc]
+    stems = [handout_name(d) for d in docs]
+    clash = sorted({s for s in stems if stems.count(s) > 1})
+    if clash:
+        raise ValueError(f"_toc.yml: chapters {clash} share a file name in different folders; "
+                         "their handouts would overwrite each other")
     book = [tuple(e) for e in app.config.latex_documents if e[0] not in docs]
     authors = "; ".join(citation.author_names(app.env_cff))
     entries = [(d, f"{PREFIX}{handout_name(d)}.tex", tex_escape(env.titles[d].astext(), app.config.latex_engine),
@@ -116,9 +121,11 @@ def _on_doctree_read(app, doctree) -> None:
     docname = app.env.docname
     if app.builder.name == "latex" or Path(app.env.doc2path(docname)).suffix != ".ipynb":
         return
-    pdf = available(app).get(handout_name(docname))
     block = next((s for s in doctree.findall(nodes.section) if citation.SECTION_ID in s["ids"]), None)
-    if pdf is None or block is None:
+    if block is None:  # a page without a citation block (citation_skip_pages) gets no link either
+        return
+    pdf = available(app).get(handout_name(docname))
+    if pdf is None:
         logger.info(f"handouts: no {app.config.handouts_dir}/{handout_name(docname)}.pdf for {docname}; "
                     f"'{LINK_TEXT}' left out (run `make pdf` before the HTML build)")
         return
@@ -135,6 +142,7 @@ def setup(app):
     app.setup_extension("citation")
     # Where `make pdf` leaves the chapter handouts, relative to the book root.
     app.add_config_value("handouts_dir", "_build/pdf/chapters", "env")
+    # Which handouts exist (set at config-inited): an env value, so their arrival re-reads pages.
     app.add_config_value("handouts_digest", "", "env")
     app.connect("config-inited", _on_config_inited)
     app.connect("env-updated", _on_env_updated)
