@@ -131,7 +131,7 @@ def _on_doctree_read(app, doctree) -> None:
         return
     ref = addnodes.download_reference("", "", refdoc=docname, refexplicit=True, refwarn=False,
                                       reftarget="/" + pdf.relative_to(Path(app.confdir)).as_posix())
-    ref += nodes.literal(LINK_TEXT, LINK_TEXT, classes=["xref", "download"])
+    ref += nodes.inline(LINK_TEXT, LINK_TEXT, classes=["download"])  # plain text, not code style
     para = nodes.paragraph(classes=["handout-download"])
     para += ref
     para += nodes.Text(f" (edition {app.env_cff['version']}, with this citation on its first page).")
