@@ -21,7 +21,7 @@ from statsmodels.genmod import families
 from statsmodels.genmod.generalized_linear_model import GLM
 from statsmodels.tools.sm_exceptions import PerfectSeparationWarning
 
-from analysis import intervals
+from analysis import stats
 
 
 def _require(df: pd.DataFrame, cols) -> None:
@@ -82,9 +82,9 @@ def wilson_interval(k, n, level: float = 0.95):
 
     centre = (p + z^2/2n) / (1 + z^2/n); half = z/(1 + z^2/n) * sqrt(p(1-p)/n + z^2/4n^2),
     z = Phi^-1(1 - (1-level)/2). Deterministic; stays inside [0, 1]. Vectorised over k, n.
-    Treats the n trials as independent (see :mod:`analysis.intervals` for a person-level bootstrap).
+    Treats the n trials as independent (see :func:`analysis.stats.cluster_rate_table` for a person-level bootstrap).
     """
-    return intervals.wilson(k, n, level)
+    return stats.wilson(k, n, level)
 
 
 def mobility_by(trans: pd.DataFrame, by: str, level: float = 0.95) -> pd.DataFrame:
