@@ -22,6 +22,7 @@ from statsmodels.genmod.generalized_linear_model import GLM
 from statsmodels.tools.sm_exceptions import PerfectSeparationWarning
 
 from analysis import stats
+from analysis.evidence import STATUS_WORDS
 
 
 def _require(df: pd.DataFrame, cols) -> None:
@@ -373,16 +374,15 @@ def spinoff_evidence(surveys: pd.DataFrame, facts: pd.DataFrame) -> pd.DataFrame
     if len(got) != 1 or len(hl) != 1:
         raise ValueError("need exactly one surveys row 'GOT' and one programme_facts row 'HL-02'")
     g, h = got.iloc[0], hl.iloc[0]
-    status_words = {"read-in-source": "read in source", "second-hand": "second-hand"}
     rows = [
         {"cluster": g["cluster"], "published_item": "Technology-based SMEs surveyed: " + g["survey"],
-         "value": float(g["n_firms"]), "unit": "firms", "status": status_words.get(g["status"], g["status"]),
+         "value": float(g["n_firms"]), "unit": "firms", "status": STATUS_WORDS.get(g["status"], g["status"]),
          "source_key": g["source_key"], "location": g["location"],
          "caveat": "The paper reports that almost all were spin-offs from a local firm or university "
                    "but gives no percentage."},
         {"cluster": "Cambridge", "published_item": h["fact"], "value": float(h["value"]),
          "unit": h["unit"],
-         "status": status_words.get(h["status"], h["status"]) + ", definition and denominator unverified",
+         "status": STATUS_WORDS.get(h["status"], h["status"]) + ", definition and denominator unverified",
          "source_key": h["source_key"], "location": h["location"], "caveat": h["note"]},
     ]
     return pd.DataFrame(rows)
