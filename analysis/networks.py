@@ -914,6 +914,39 @@ def brokerage_role_table(G, groups, directed: bool = False, n_perm: int = 1000,
     return pd.DataFrame(rows)
 
 
+#: The roles possible with two groups (liaison needs a third), in the order tables show them.
+TWO_GROUP_ROLES = ("coordinator", "itinerant", "representative", "gatekeeper")
+
+
+def brokerage_role_summary(graphs: Mapping, attr: str = "Location", n_perm: int = 1000, seed: int = 0,
+                           alpha: float = ALPHA) -> tuple:
+    """:func:`brokerage_role_table` of the local / non-local partition (:func:`local_partition`,
+    "both" excluded) of every network in ``graphs``, and what the prose says about it.
+
+    Returns (long, wide, values): ``long`` stacks the per-network tables with a ``network``
+    column; ``wide`` has one row per network and columns '<observed|expected|p_value>: <role>'
+    for the :data:`TWO_GROUP_ROLES`; ``values`` holds gf_cross_above / gf_cross_below (networks
+    whose representative brokerage, i.e. across the boundary, is above / below expectation with
+    p <= ``alpha``), gf_itin_below (itinerant brokerage below expectation, p <= alpha; 'none'
+    when empty) and gf_liaison_max (largest liaison count: 0 with two groups).
+    """
+    long = pd.concat([brokerage_role_table(G, local_partition(G, attr=attr), n_perm=n_perm, seed=seed)
+                      .assign(network=name) for name, G in graphs.items()], ignore_index=True)
+    stats_ = ["observed", "expected", "p_value"]
+    wide = long.pivot(index="network", columns="role", values=stats_)
+    wide = wide.reindex(index=list(graphs), columns=pd.MultiIndex.from_product([stats_, TWO_GROUP_ROLES]))
+    wide.columns = [f"{stat}: {role}" for stat, role in wide.columns]
+    wide = wide.rename_axis("network").reset_index()
+    sig = long[long["p_value"] <= alpha]
+    rep, itin = sig[sig["role"] == "representative"], sig[sig["role"] == "itinerant"]
+    names = lambda d: ", ".join(d["network"]) or "none"  # noqa: E731
+    values = {"gf_cross_above": names(rep[rep["observed"] > rep["expected"]]),
+              "gf_cross_below": names(rep[rep["observed"] < rep["expected"]]),
+              "gf_itin_below": names(itin[itin["observed"] < itin["expected"]]),
+              "gf_liaison_max": int(long.loc[long["role"] == "liaison", "observed"].max())}
+    return long, wide, values
+
+
 def networks_with_verdict(table: pd.DataFrame, verdict: str, column: str = "verdict") -> list:
     """Names of the networks in a :func:`location_ei_table` whose ``column`` is ``verdict``, in table order."""
     allowed = {*_VERDICTS, "undefined"}

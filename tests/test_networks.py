@@ -653,3 +653,26 @@ def test_ei_prose_values_by_hand():
     assert (v["changed_names"], v["n_changed"], v["robust_names"], v["n_robust"]) == ("B", 1, "A", 1)
     assert v["b_alt_ei_index"] == -0.3 and v["b_alt_n_local"] == 7 and isinstance(v["b_alt_n_local"], int)
     assert net.verdict_names(main, K) == "none" and net.verdict_names(main, L) == "B"
+
+
+def test_brokerage_role_summary_by_hand():
+    # star: local hub with 4 local and 4 non-local leaves. Open two-paths through the hub, ties used
+    # both ways: 8 * 7 = 56 = L->L->L coordinator 4*3 = 12 + NL->L->NL itinerant 12
+    # + L->L->NL representative 4*4 = 16 + NL->L->L gatekeeper 16.
+    S = nx.star_graph(8)
+    nx.set_node_attributes(S, {v: ("NL" if v > 4 else "L") for v in S}, "Location")
+    P = nx.path_graph(4)
+    nx.set_node_attributes(P, {0: "L", 1: "L", 2: "NL", 3: "NL"}, "Location")
+    long, wide, values = net.brokerage_role_summary({"star": S, "path": P}, n_perm=200, seed=1)
+    star = long[long["network"] == "star"].set_index("role")["observed"]
+    assert (star["coordinator"], star["itinerant"], star["representative"], star["gatekeeper"],
+            star["liaison"]) == (12, 12, 16, 16, 0)
+    assert list(wide["network"]) == ["star", "path"]
+    assert list(wide.columns[1:5]) == [f"observed: {r}" for r in net.TWO_GROUP_ROLES]
+    assert wide.loc[0, "observed: itinerant"] == 12
+    assert values["gf_liaison_max"] == 0
+    assert set(values) == {"gf_cross_above", "gf_cross_below", "gf_itin_below", "gf_liaison_max"}
+    # the names are the networks whose role count is significantly above / below its expectation
+    sig = long[long["p_value"] <= 0.05]
+    rep = sig[sig["role"] == "representative"]
+    assert values["gf_cross_above"] == (", ".join(rep.loc[rep["observed"] > rep["expected"], "network"]) or "none")
