@@ -15,19 +15,15 @@ import numpy as np
 import pandas as pd
 
 from . import stats
+from .networks import _sorted
 
 DEFAULT_SEED = 1998
 LOCAL_DEFAULT = ("L", "B")
 _TOL = 1e-12  # float tolerance when counting null statistics "at least as large" as observed
 
 
-def _ordered(nodes) -> list:
-    """Nodes in a deterministic order (natural sort, falling back to sorting by str)."""
-    nodes = list(nodes)
-    try:
-        return sorted(nodes)
-    except TypeError:
-        return sorted(nodes, key=str)
+# Nodes in a deterministic order (natural sort, falling back to sorting by str): one helper for both modules.
+_ordered = _sorted
 
 
 def _check_same_nodes(G1, G2) -> list:

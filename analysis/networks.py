@@ -36,7 +36,8 @@ def _check(G):
         raise ValueError("graph is empty (no nodes)")
 
 
-def _sorted(nodes):
+def _sorted(nodes) -> list:
+    """Nodes in a deterministic order (natural sort, falling back to sorting by str)."""
     nodes = list(nodes)
     try:
         return sorted(nodes)
