@@ -19,7 +19,6 @@ from .networks import _sorted
 
 DEFAULT_SEED = 1998
 LOCAL_DEFAULT = ("L", "B")
-_TOL = 1e-12  # float tolerance when counting null statistics "at least as large" as observed
 
 
 # Nodes in a deterministic order (natural sort, falling back to sorting by str): one helper for both modules.
@@ -117,7 +116,8 @@ def qap_test(G1, G2, stat: str = "jaccard", n_perm: int = 2000, seed: int = DEFA
     G1's adjacency is relabelled by random node permutations (rows and columns jointly) while G2 stays
     fixed, which keeps each layer's structure (degrees, clustering) intact (Krackhardt 1987, 1988;
     Hubert & Schultz 1976). ``stat`` is "jaccard" (J) or "conditional" (P(G1 tie | G2 tie); pass the
-    economic layer as G1). p = (1 + #{null >= observed}) / (n_perm + 1), one-sided upper.
+    economic layer as G1). p = (1 + #{null >= observed}) / (n_perm + 1), one-sided upper
+    (:func:`analysis.stats.pvalue_from_null`, the convention of every permutation test here).
     """
     if stat not in ("jaccard", "conditional"):
         raise ValueError(f"stat must be 'jaccard' or 'conditional', got {stat!r}")
@@ -133,7 +133,7 @@ def qap_test(G1, G2, stat: str = "jaccard", n_perm: int = 2000, seed: int = DEFA
     null = _qap_stat(permuted_adjacencies(A, n_perm, seed)[:, iu[0], iu[1]].astype(bool), b, stat)
     return {"stat": stat, "observed": observed, "null": null, "expected_mean": float(null.mean()),
             "ci_low": float(np.percentile(null, 2.5)), "ci_high": float(np.percentile(null, 97.5)),
-            "p_value": (1 + int((null >= observed - _TOL).sum())) / (n_perm + 1),
+            "p_value": stats.pvalue_from_null(null, observed, exact=False, alternative="greater"),
             "n_perm": n_perm, "seed": seed}
 
 
@@ -420,7 +420,7 @@ def qap_shared_test(G1, G2, n_perm: int = 200_000, seed: int = DEFAULT_SEED, lev
     values, freq = np.unique(null, return_counts=True)
     return {"observed": s_obs, "readings": readings, "null_mean": float(null.mean()),
             "null_counts": pd.Series(freq, index=values, name="permutations").rename_axis("shared"),
-            "p_value": (1 + k_ext) / (n_perm + 1), "n_extreme": k_ext,
+            "p_value": stats.pvalue_from_null(null, s_obs, exact=False, alternative="greater"), "n_extreme": k_ext,
             "mc_se": float(np.sqrt(share * (1 - share) / n_perm)), "mc_low": float(low),
             "mc_high": float(high), "min_p": 1 / (n_perm + 1), "ties_1": e1, "ties_2": e2, "n_nodes": n,
             "pairs": pairs, "n_perm": n_perm, "seed": seed}
