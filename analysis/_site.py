@@ -46,6 +46,8 @@ def notebooks() -> list[Path]:
 
 
 _LOAD = re.compile(r"""\bdata\.load\(\s*["']([A-Za-z0-9_]+)["']""")
+# The page kit loads the claims ledger itself: page.claims("x") and page.chapter_claims("x") read "claims".
+_PAGE_CLAIMS = re.compile(r"""\bpage\.(?:chapter_)?claims\(""")
 
 
 def dataset_uses() -> dict[str, list[str]]:
@@ -54,7 +56,8 @@ def dataset_uses() -> dict[str, list[str]]:
     for nb in notebooks():
         cells = json.loads(nb.read_text(encoding="utf-8"))["cells"]
         code = "\n".join("".join(c["source"]) for c in cells if c["cell_type"] == "code")
-        for name in dict.fromkeys(_LOAD.findall(code)):
+        names = _LOAD.findall(code) + (["claims"] if _PAGE_CLAIMS.search(code) else [])
+        for name in dict.fromkeys(names):
             uses.setdefault(name, []).append(nb.stem)
     return uses
 

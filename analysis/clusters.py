@@ -327,7 +327,7 @@ def _table(header, rows, widths=None, css_class: str = "compendium-table", inlin
 
 
 LEDGER_HEADER = ["Ledger id", "Finding (paraphrase)", "Quotation from the source", "Status", "Evidence available",
-                 "Published rows", "Illustrated on open data", "Examined in"]
+                 "Published rows", "Illustrated (open data or model)", "Examined in"]
 
 
 def _quote_html(q) -> str:

@@ -138,9 +138,11 @@ def _check_quoted(df, label, field, quotes):
                                       "a second-hand claim quotes the second-hand source and says so", field, i + 1)
 
 
-def _check_chapter_refs(df, label, field):
-    """'<chapter>: <section>' references, separated by ';', name chapters of the book."""
+def _check_chapter_refs(df, label, field, extra=()):
+    """'<chapter>: <section>' references, separated by ';', name chapters of the book (the claims'
+    chapters, plus ``extra``: chapters that illustrate claims without examining any, e.g. models)."""
     chapters = next(f for f in resource("claims")["schema"]["fields"] if f["name"] == "chapter")["constraints"]["enum"]
+    chapters = [*chapters, *extra]
     for i, v in df[field].items():
         for ref in _keys(v):
             chapter, sep, section = ref.partition(":")
@@ -161,7 +163,7 @@ CHECKS = {
     "bibkeys": lambda df, label, a: _check_bibkeys(df, label, a["field"], a.get("separator")),
     "evidence_rule": lambda df, label, a: _check_evidence_rule(df, label, a["field"], a["rows_field"], a["tables"]),
     "quoted": lambda df, label, a: _check_quoted(df, label, a["field"], a["quotes"]),
-    "chapter_refs": lambda df, label, a: _check_chapter_refs(df, label, a["field"]),
+    "chapter_refs": lambda df, label, a: _check_chapter_refs(df, label, a["field"], a.get("also_chapters", ())),
     "max_words": lambda df, label, a: _check_max_words(df, label, a["field"], a["max"]),
     "percent": lambda df, label, a: _check_percent(df, label, a["field"], a["unit_field"]),
     "series": lambda df, label, a: _check_series(df, label, a["field"], a["same"]),

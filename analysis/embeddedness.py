@@ -14,18 +14,15 @@ import networkx as nx
 import numpy as np
 import pandas as pd
 
+from . import stats
+from .networks import _sorted
+
 DEFAULT_SEED = 1998
 LOCAL_DEFAULT = ("L", "B")
-_TOL = 1e-12  # float tolerance when counting null statistics "at least as large" as observed
 
 
-def _ordered(nodes) -> list:
-    """Nodes in a deterministic order (natural sort, falling back to sorting by str)."""
-    nodes = list(nodes)
-    try:
-        return sorted(nodes)
-    except TypeError:
-        return sorted(nodes, key=str)
+# Nodes in a deterministic order (natural sort, falling back to sorting by str): one helper for both modules.
+_ordered = _sorted
 
 
 def _check_same_nodes(G1, G2) -> list:
@@ -119,7 +116,8 @@ def qap_test(G1, G2, stat: str = "jaccard", n_perm: int = 2000, seed: int = DEFA
     G1's adjacency is relabelled by random node permutations (rows and columns jointly) while G2 stays
     fixed, which keeps each layer's structure (degrees, clustering) intact (Krackhardt 1987, 1988;
     Hubert & Schultz 1976). ``stat`` is "jaccard" (J) or "conditional" (P(G1 tie | G2 tie); pass the
-    economic layer as G1). p = (1 + #{null >= observed}) / (n_perm + 1), one-sided upper.
+    economic layer as G1). p = (1 + #{null >= observed}) / (n_perm + 1), one-sided upper
+    (:func:`analysis.stats.pvalue_from_null`, the convention of every permutation test here).
     """
     if stat not in ("jaccard", "conditional"):
         raise ValueError(f"stat must be 'jaccard' or 'conditional', got {stat!r}")
@@ -135,7 +133,7 @@ def qap_test(G1, G2, stat: str = "jaccard", n_perm: int = 2000, seed: int = DEFA
     null = _qap_stat(permuted_adjacencies(A, n_perm, seed)[:, iu[0], iu[1]].astype(bool), b, stat)
     return {"stat": stat, "observed": observed, "null": null, "expected_mean": float(null.mean()),
             "ci_low": float(np.percentile(null, 2.5)), "ci_high": float(np.percentile(null, 97.5)),
-            "p_value": (1 + int((null >= observed - _TOL).sum())) / (n_perm + 1),
+            "p_value": stats.pvalue_from_null(null, observed, exact=False, alternative="greater"),
             "n_perm": n_perm, "seed": seed}
 
 
@@ -190,22 +188,9 @@ def group_difference_test(df, value: str = "local_degree", group: str = "group",
     sum_a = L @ x
     null = sum_a / n_a - (x.sum() - sum_a) / n_b
     return {"mean_a": mean_a, "mean_b": mean_b, "diff": diff, "null": null,
-            "p_value": (1 + int((null >= diff - _TOL).sum())) / (n_perm + 1),
+            "p_value": stats.pvalue_from_null(null, diff, exact=False, alternative="greater"),
             "ci_low": float(np.percentile(null, 2.5)), "ci_high": float(np.percentile(null, 97.5)),
             "n_a": n_a, "n_b": n_b, "n_perm": n_perm, "seed": seed}
-
-
-def bootstrap_mean_ci(values, n_boot: int = 2000, seed: int = DEFAULT_SEED, level: float = 0.95):
-    """Percentile bootstrap for the mean: (mean, low, high) at the (1-level)/2 and (1+level)/2 quantiles."""
-    x = np.asarray(values, dtype=float)
-    if x.size == 0:
-        raise ValueError("bootstrap_mean_ci needs at least one value")
-    if not 0 < level < 1:
-        raise ValueError(f"level must be in (0, 1), got {level}")
-    rng = np.random.default_rng(seed)
-    means = x[rng.integers(0, x.size, size=(n_boot, x.size))].mean(axis=1)
-    alpha = (1 - level) / 2
-    return float(x.mean()), float(np.quantile(means, alpha)), float(np.quantile(means, 1 - alpha))
 
 
 def pooled_local_degree(graphs: dict, attr: str = "Location", local=LOCAL_DEFAULT,
@@ -330,7 +315,7 @@ def stratified_group_difference_test(df, value: str = "local_degree_z", group: s
     null = sum_a / n_a - (x.sum() - sum_a) / n_b
     return {"mean_a": float(x[is_a].mean()), "mean_b": float(x[~is_a].mean()), "diff": diff,
             "null": null, "expected_mean": float(null.mean()),
-            "p_value": (1 + int((null >= diff - _TOL).sum())) / (n_perm + 1),
+            "p_value": stats.pvalue_from_null(null, diff, exact=False, alternative="greater"),
             "ci_low": float(np.percentile(null, 2.5)), "ci_high": float(np.percentile(null, 97.5)),
             "n_a": n_a, "n_b": n_b, "n_strata_mixed": mixed, "n_perm": n_perm, "seed": seed}
 
@@ -360,7 +345,7 @@ def per_stratum_tests(df, value: str = "local_degree_z", group: str = "group",
 
 def bootstrap_intervals(df, value: str, by, n_boot: int = 2000, seed: int = DEFAULT_SEED,
                         level: float = 0.95) -> pd.DataFrame:
-    """Mean of ``value`` with a percentile bootstrap interval (:func:`bootstrap_mean_ci`) per group.
+    """Mean of ``value`` with a percentile bootstrap interval (:func:`analysis.stats.bootstrap_mean_ci`) per group.
 
     ``by`` is a column name or a list of them. Returns the ``by`` columns, n, mean, low, high and
     ``label`` ("<by values joined by ': '> (n = <n>)"), groups in sorted order; every group is
@@ -373,7 +358,7 @@ def bootstrap_intervals(df, value: str, by, n_boot: int = 2000, seed: int = DEFA
     rows = []
     for key, part in df.groupby(by, sort=True):
         key = key if isinstance(key, tuple) else (key,)
-        mean, low, high = bootstrap_mean_ci(part[value], n_boot=n_boot, seed=seed, level=level)
+        mean, low, high = stats.bootstrap_mean_ci(part[value], n_boot=n_boot, seed=seed, level=level)
         label = ": ".join(map(str, key)) + f" (n = {len(part)})"
         rows.append({**dict(zip(by, key)), "n": len(part), "mean": mean, "low": low, "high": high,
                      "label": label})
@@ -413,7 +398,6 @@ def qap_shared_test(G1, G2, n_perm: int = 200_000, seed: int = DEFAULT_SEED, lev
     (Series: s -> number of permutations), p_value, n_extreme, mc_se, mc_low, mc_high, min_p,
     ties_1, ties_2, pairs, n_nodes, n_perm, seed.
     """
-    from analysis import intervals  # local import: intervals pulls in statsmodels
     if n_perm < 1 or batch < 1:
         raise ValueError(f"n_perm and batch must be >= 1, got {n_perm}, {batch}")
     nodes = _check_same_nodes(G1, G2)
@@ -432,11 +416,11 @@ def qap_shared_test(G1, G2, n_perm: int = 200_000, seed: int = DEFAULT_SEED, lev
     readings = {k: float(v) for k, v in shared_tie_readings(s_obs, e1, e2, pairs).items()}
     k_ext = int((null >= s_obs).sum())
     share = k_ext / n_perm
-    low, high = intervals.wilson(k_ext, n_perm, level)
+    low, high = stats.wilson(k_ext, n_perm, level)
     values, freq = np.unique(null, return_counts=True)
     return {"observed": s_obs, "readings": readings, "null_mean": float(null.mean()),
             "null_counts": pd.Series(freq, index=values, name="permutations").rename_axis("shared"),
-            "p_value": (1 + k_ext) / (n_perm + 1), "n_extreme": k_ext,
+            "p_value": stats.pvalue_from_null(null, s_obs, exact=False, alternative="greater"), "n_extreme": k_ext,
             "mc_se": float(np.sqrt(share * (1 - share) / n_perm)), "mc_low": float(low),
             "mc_high": float(high), "min_p": 1 / (n_perm + 1), "ties_1": e1, "ties_2": e2, "n_nodes": n,
             "pairs": pairs, "n_perm": n_perm, "seed": seed}

@@ -21,7 +21,8 @@ from statsmodels.genmod import families
 from statsmodels.genmod.generalized_linear_model import GLM
 from statsmodels.tools.sm_exceptions import PerfectSeparationWarning
 
-from analysis import intervals
+from analysis import stats
+from analysis.evidence import STATUS_WORDS
 
 
 def _require(df: pd.DataFrame, cols) -> None:
@@ -82,9 +83,9 @@ def wilson_interval(k, n, level: float = 0.95):
 
     centre = (p + z^2/2n) / (1 + z^2/n); half = z/(1 + z^2/n) * sqrt(p(1-p)/n + z^2/4n^2),
     z = Phi^-1(1 - (1-level)/2). Deterministic; stays inside [0, 1]. Vectorised over k, n.
-    Treats the n trials as independent (see :mod:`analysis.intervals` for a person-level bootstrap).
+    Treats the n trials as independent (see :func:`analysis.stats.cluster_rate_table` for a person-level bootstrap).
     """
-    return intervals.wilson(k, n, level)
+    return stats.wilson(k, n, level)
 
 
 def mobility_by(trans: pd.DataFrame, by: str, level: float = 0.95) -> pd.DataFrame:
@@ -373,16 +374,15 @@ def spinoff_evidence(surveys: pd.DataFrame, facts: pd.DataFrame) -> pd.DataFrame
     if len(got) != 1 or len(hl) != 1:
         raise ValueError("need exactly one surveys row 'GOT' and one programme_facts row 'HL-02'")
     g, h = got.iloc[0], hl.iloc[0]
-    status_words = {"read-in-source": "read in source", "second-hand": "second-hand"}
     rows = [
         {"cluster": g["cluster"], "published_item": "Technology-based SMEs surveyed: " + g["survey"],
-         "value": float(g["n_firms"]), "unit": "firms", "status": status_words.get(g["status"], g["status"]),
+         "value": float(g["n_firms"]), "unit": "firms", "status": STATUS_WORDS.get(g["status"], g["status"]),
          "source_key": g["source_key"], "location": g["location"],
          "caveat": "The paper reports that almost all were spin-offs from a local firm or university "
                    "but gives no percentage."},
         {"cluster": "Cambridge", "published_item": h["fact"], "value": float(h["value"]),
          "unit": h["unit"],
-         "status": status_words.get(h["status"], h["status"]) + ", definition and denominator unverified",
+         "status": STATUS_WORDS.get(h["status"], h["status"]) + ", definition and denominator unverified",
          "source_key": h["source_key"], "location": h["location"], "caveat": h["note"]},
     ]
     return pd.DataFrame(rows)

@@ -36,7 +36,8 @@ def _check(G):
         raise ValueError("graph is empty (no nodes)")
 
 
-def _sorted(nodes):
+def _sorted(nodes) -> list:
+    """Nodes in a deterministic order (natural sort, falling back to sorting by str)."""
     nodes = list(nodes)
     try:
         return sorted(nodes)
@@ -729,13 +730,35 @@ def _ei_row(name, G, both, attr, todo, k):
     return row
 
 
-def _fill_ei_row(row, G, part, lab, deg):
-    H = undirected(G).subgraph(part)
-    ext = sum(part[u] != part[v] for u, v in H.edges())
+def two_null_verdicts(lab: dict, deg: dict) -> dict:
+    """Verdicts of a label-shuffle test ``lab`` and a degree-preserving test ``deg`` of one E-I
+    index: verdict_label, verdict_degree and the combined ``verdict`` ("more internal than
+    chance" only when both nulls say so, "internal under label shuffle only" when only the
+    shuffle does, otherwise the label-shuffle verdict). See :func:`_verdict` for one test."""
     v_lab = _verdict(lab["observed"], lab["null_mean"], lab["p_value"], lab["p_min"], lab["p_interval"])
     v_deg = _verdict(deg["observed"], deg["null_mean"], deg["p_value"], deg["p_min"], deg["p_interval"])
     combined = (_INTERNAL if v_lab == _INTERNAL and v_deg == _INTERNAL
                 else _LABEL_ONLY if v_lab == _INTERNAL else v_lab)
+    return {"verdict_label": v_lab, "verdict_degree": v_deg, "verdict": combined}
+
+
+def ei_two_nulls(G, groups, n_perm: int = 2000, seed: int = 0, n_chains: int = 300,
+                 attempts_per_tie: int = 20, max_exact: int = stats.MAX_EXACT) -> dict:
+    """The E-I index of ``groups`` in ``G`` judged against both nulls, as in :func:`location_ei_table`.
+
+    Returns ``label`` (:func:`ei_permutation_test`), ``degree`` (:func:`degree_preserving_null`)
+    and their verdicts (:func:`two_null_verdicts`). Same seed for both, as in the table.
+    """
+    lab = ei_permutation_test(G, groups, n_perm=n_perm, seed=seed, max_exact=max_exact)
+    deg = degree_preserving_null(G, groups, n_chains=n_chains, attempts_per_tie=attempts_per_tie, seed=seed)
+    return {"label": lab, "degree": deg, **two_null_verdicts(lab, deg)}
+
+
+def _fill_ei_row(row, G, part, lab, deg):
+    H = undirected(G).subgraph(part)
+    ext = sum(part[u] != part[v] for u, v in H.edges())
+    v = two_null_verdicts(lab, deg)
+    v_lab, v_deg, combined = v["verdict_label"], v["verdict_degree"], v["verdict"]
     row.update(external=ext, internal=row["ties"] - ext, ei_index=lab["observed"],
                boundary_share=ext / row["ties"],
                expected_random=expected_ei_random({"local": row["n_local"], "non-local": row["n_nonlocal"]}),
@@ -892,6 +915,39 @@ def brokerage_role_table(G, groups, directed: bool = False, n_perm: int = 1000,
     return pd.DataFrame(rows)
 
 
+#: The roles possible with two groups (liaison needs a third), in the order tables show them.
+TWO_GROUP_ROLES = ("coordinator", "itinerant", "representative", "gatekeeper")
+
+
+def brokerage_role_summary(graphs: Mapping, attr: str = "Location", n_perm: int = 1000, seed: int = 0,
+                           alpha: float = ALPHA) -> tuple:
+    """:func:`brokerage_role_table` of the local / non-local partition (:func:`local_partition`,
+    "both" excluded) of every network in ``graphs``, and what the prose says about it.
+
+    Returns (long, wide, values): ``long`` stacks the per-network tables with a ``network``
+    column; ``wide`` has one row per network and columns '<observed|expected|p_value>: <role>'
+    for the :data:`TWO_GROUP_ROLES`; ``values`` holds gf_cross_above / gf_cross_below (networks
+    whose representative brokerage, i.e. across the boundary, is above / below expectation with
+    p <= ``alpha``), gf_itin_below (itinerant brokerage below expectation, p <= alpha; 'none'
+    when empty) and gf_liaison_max (largest liaison count: 0 with two groups).
+    """
+    long = pd.concat([brokerage_role_table(G, local_partition(G, attr=attr), n_perm=n_perm, seed=seed)
+                      .assign(network=name) for name, G in graphs.items()], ignore_index=True)
+    stats_ = ["observed", "expected", "p_value"]
+    wide = long.pivot(index="network", columns="role", values=stats_)
+    wide = wide.reindex(index=list(graphs), columns=pd.MultiIndex.from_product([stats_, TWO_GROUP_ROLES]))
+    wide.columns = [f"{stat}: {role}" for stat, role in wide.columns]
+    wide = wide.rename_axis("network").reset_index()
+    sig = long[long["p_value"] <= alpha]
+    rep, itin = sig[sig["role"] == "representative"], sig[sig["role"] == "itinerant"]
+    names = lambda d: ", ".join(d["network"]) or "none"  # noqa: E731
+    values = {"gf_cross_above": names(rep[rep["observed"] > rep["expected"]]),
+              "gf_cross_below": names(rep[rep["observed"] < rep["expected"]]),
+              "gf_itin_below": names(itin[itin["observed"] < itin["expected"]]),
+              "gf_liaison_max": int(long.loc[long["role"] == "liaison", "observed"].max())}
+    return long, wide, values
+
+
 def networks_with_verdict(table: pd.DataFrame, verdict: str, column: str = "verdict") -> list:
     """Names of the networks in a :func:`location_ei_table` whose ``column`` is ``verdict``, in table order."""
     allowed = {*_VERDICTS, "undefined"}
@@ -900,3 +956,54 @@ def networks_with_verdict(table: pd.DataFrame, verdict: str, column: str = "verd
     if column not in ("verdict", "verdict_label", "verdict_degree"):
         raise ValueError(f"column must be verdict, verdict_label or verdict_degree, got {column!r}")
     return table.loc[table[column] == verdict, "network"].tolist()
+
+
+def verdict_names(table: pd.DataFrame, verdict: str, column: str = "verdict") -> str:
+    """'A, B' for the networks of ``table`` with this verdict (table order), 'none' if there are none."""
+    return ", ".join(networks_with_verdict(table, verdict, column=column)) or "none"
+
+
+def _key(name: str) -> str:
+    return name.lower().replace(" ", "_")
+
+
+def ei_prose_values(main: pd.DataFrame, alt: pd.DataFrame, quoted: Mapping | None = None) -> dict:
+    """The numbers and names the chapter's prose quotes from two :func:`location_ei_table` tables
+    (``main`` and ``alt`` policy), by the names it glues them under.
+
+    For each tag t in (main, alt): n_internal_t / internal_t_names (combined verdict "more
+    internal than chance"), n_label_internal_t / label_internal_t_names (label shuffle),
+    n_label_only_t / label_only_t_names, chance_t_names, cannot_label_t_names,
+    cannot_degree_t_names and n_negative_t. Over the main table's testable networks: n_defined,
+    undefined_names, n_excluded_b, n_nets_with_b, n_exact_main, max_labelings_main. Across
+    policies: changed_names / n_changed (combined verdict differs), robust_names / n_robust
+    (internal under both nulls and both policies). ``quoted`` maps (network, tag) to columns
+    whose cells are returned as '<network>_<tag>_<column>' (ints for 'n_*' columns).
+    """
+    out: dict = {}
+    defined = main[main["verdict"] != "undefined"]
+    out.update(n_defined=len(defined), undefined_names=verdict_names(main, "undefined"),
+               n_excluded_b=int(main["n_excluded"].sum()), n_nets_with_b=int((main["n_excluded"] > 0).sum()),
+               n_exact_main=int(defined["exact"].sum()), max_labelings_main=int(defined["n_labelings"].max()))
+    for tag, table in (("main", main), ("alt", alt)):
+        out[f"n_internal_{tag}"] = int((table["verdict"] == _INTERNAL).sum())
+        out[f"internal_{tag}_names"] = verdict_names(table, _INTERNAL)
+        out[f"n_label_internal_{tag}"] = int((table["verdict_label"] == _INTERNAL).sum())
+        out[f"label_internal_{tag}_names"] = verdict_names(table, _INTERNAL, "verdict_label")
+        out[f"label_only_{tag}_names"] = verdict_names(table, _LABEL_ONLY)
+        out[f"n_label_only_{tag}"] = int((table["verdict"] == _LABEL_ONLY).sum())
+        out[f"chance_{tag}_names"] = verdict_names(table, _CHANCE)
+        out[f"cannot_label_{tag}_names"] = verdict_names(table, _CANNOT, "verdict_label")
+        out[f"cannot_degree_{tag}_names"] = verdict_names(table, _CANNOT, "verdict_degree")
+        out[f"n_negative_{tag}"] = int((table["ei_index"] < 0).sum())
+    both = main.merge(alt, on="network", suffixes=("_main", "_alt"))
+    changed = both.loc[both["verdict_main"] != both["verdict_alt"], "network"]
+    robust = [n for n in networks_with_verdict(main, _INTERNAL) if n in set(networks_with_verdict(alt, _INTERNAL))]
+    out.update(changed_names=", ".join(changed) or "none", n_changed=len(changed),
+               robust_names=", ".join(sorted(robust)) or "none", n_robust=len(robust))
+    rows = {"main": main.set_index("network"), "alt": alt.set_index("network")}
+    for (name, tag), cols in (quoted or {}).items():
+        for col in cols:
+            v = rows[tag].loc[name, col]
+            out[f"{_key(name)}_{tag}_{col}"] = int(v) if col.startswith("n_") else float(v)
+    return out

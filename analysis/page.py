@@ -40,6 +40,8 @@ SEEDS = {
     ("embeddedness", "default"): 1998,
     ("mobility", "default"): 1,
     ("mobility", "layout"): 7,
+    ("mobility", "bootstrap"): 1980,   # person-level bootstrap (the former intervals default)
+    ("mobility", "simulation"): 1980,  # tables simulated under quasi-independence
 }
 
 

@@ -75,3 +75,16 @@ def test_fact_reads_exactly_one_value():
         catalog.fact(table, "A-09")
     with pytest.raises(KeyError, match="'A-02' not found exactly once"):
         catalog.fact(table, "A-02")
+
+
+def test_page_kit_claims_count_as_loading_the_ledger(tmp_path, monkeypatch):
+    import nbformat
+
+    nb = nbformat.v4.new_notebook()
+    nb.cells = [nbformat.v4.new_code_cell('page.chapter_claims("networking")\nx = data.load("emon")')]
+    (tmp_path / "book").mkdir()
+    nbformat.write(nb, tmp_path / "book" / "toy.ipynb")
+    (tmp_path / "_toc.yml").write_text("format: jb-book\nroot: book/intro\nchapters:\n  - file: book/toy\n")
+    monkeypatch.setattr(_site.paths, "ROOT", tmp_path)
+    monkeypatch.setattr(_site, "TOC", tmp_path / "_toc.yml")
+    assert _site.dataset_uses() == {"emon": ["toy"], "claims": ["toy"]}

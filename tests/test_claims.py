@@ -113,15 +113,53 @@ def test_headline_findings_are_the_project_pages_in_its_order():
     assert re.findall(r'href="([a-z]+)\.html#claim-cl-\d\d"', h) == list(table["chapter"])
 
 
-def test_illustrating_sections_exist():
-    claims = data.load("claims")
+def _headings(chapter: str) -> dict:
+    """Section titles of a chapter -> the label '(x)=' just above them (None if unlabelled)."""
+    nb = json.loads((BOOK / f"{chapter}.ipynb").read_text(encoding="utf-8"))
+    out, label = {}, None
+    for cell in nb["cells"]:
+        if cell["cell_type"] != "markdown":
+            continue
+        for line in "".join(cell["source"]).splitlines():
+            if re.fullmatch(r"\(([\w-]+)\)=", line.strip()):
+                label = line.strip()[1:-2]
+            elif line.startswith("#"):
+                out[line.lstrip("#").strip()], label = label, None
+            elif line.strip():
+                label = None
+    return out
+
+
+def missing_sections(claims: pd.DataFrame) -> list[str]:
+    """illustrated_by references whose chapter has no section of that title."""
+    bad = []
     for _, c in claims.dropna(subset=["illustrated_by"]).iterrows():
         for ref in c["illustrated_by"].split(";"):
             chapter, _, section = (x.strip() for x in ref.partition(":"))
-            nb = json.loads((BOOK / f"{chapter}.ipynb").read_text(encoding="utf-8"))
-            headings = {line.lstrip("#").strip() for cell in nb["cells"] if cell["cell_type"] == "markdown"
-                        for line in "".join(cell["source"]).splitlines() if line.startswith("#")}
-            assert section in headings, f"{c['claim_id']}: no section '{section}' in {chapter}"
+            if section not in _headings(chapter):
+                bad.append(f"{c['claim_id']}: no section '{section}' in {chapter}")
+    return bad
+
+
+def test_illustrating_sections_exist():
+    assert not missing_sections(data.load("claims"))
+
+
+def test_models_cross_references():
+    """Spin-off claims point to the spin-off model, people-and-links claims to the people model;
+    the sections are the ones the models chapter labels models-spinoffs and models-people-links."""
+    claims = data.load("claims").set_index("claim_id")
+    models = _headings("models")
+    for ids, label in ((("CL-24", "CL-26"), "models-spinoffs"), (("CL-21", "CL-22", "CL-27"), "models-people-links")):
+        section = next(t for t, lab in models.items() if lab == label)
+        for cid in ids:
+            assert f"models: {section}" in claims.at[cid, "illustrated_by"], cid
+
+
+def test_missing_section_is_found():
+    claims = data.load("claims").copy()
+    claims.loc[claims["claim_id"] == "CL-24", "illustrated_by"] = "models: Spinoffs"
+    assert missing_sections(claims) == ["CL-24: no section 'Spinoffs' in models"]
 
 
 # ---- bites: each rule refuses an edited ledger ---------------------------------------------------

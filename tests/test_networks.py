@@ -615,3 +615,64 @@ def test_mixing_trace_chart(small_mixed):
     assert spec["description"].startswith("Mean E-I") and len(spec["vconcat"]) == 2
     with pytest.raises(ValueError):
         charts.mixing_trace_chart(trace.assign(network="g"), title="Mixing", description="")
+
+
+def test_ei_two_nulls_is_the_tables_code_path(two_cliques):
+    # the function the mobility chapter calls gives the verdicts the networking table gives
+    G, groups = two_cliques
+    G.add_edges_from([(0, 6), (1, 7)])  # two cross ties, so rewiring has room
+    nx.set_node_attributes(G, {v: ("L" if g == "x" else "NL") for v, g in groups.items()}, "Location")
+    row = net.location_ei_table({"g": G}, n_perm=500, seed=4, n_chains=200).iloc[0]
+    res = net.ei_two_nulls(G, net.local_partition(G), n_perm=500, seed=4, n_chains=200)
+    assert (res["verdict_label"], res["verdict_degree"], res["verdict"]) == (
+        row.verdict_label, row.verdict_degree, row.verdict)
+    assert res["label"]["p_value"] == pytest.approx(row.p_value, abs=1e-4)
+    assert res["degree"]["p_value"] == pytest.approx(row.deg_p_value, abs=1e-4)
+    assert res["verdict"] == "more internal than chance"   # 2 of 32 ties cross: internal under both
+
+
+def _verdict_table(rows):
+    cols = ["network", "verdict", "verdict_label", "verdict_degree", "n_excluded", "exact", "n_labelings",
+            "ei_index", "p_value", "n_local"]
+    return pd.DataFrame(rows, columns=cols)
+
+
+def test_ei_prose_values_by_hand():
+    I, L, C, K = ("more internal than chance", "internal under label shuffle only", "within chance range",
+                  "test cannot reject")
+    main = _verdict_table([["A", I, I, I, 0, True, 10, -0.5, 0.01, 4], ["B", L, I, K, 2, True, 20, -0.2, 0.02, 5],
+                           ["C", "undefined", "undefined", "undefined", 0, None, None, np.nan, np.nan, 3]])
+    alt = _verdict_table([["A", I, I, I, 0, True, 10, -0.4, 0.02, 4], ["B", I, I, I, 0, True, 30, -0.3, 0.01, 7],
+                          ["C", "undefined", "undefined", "undefined", 0, None, None, np.nan, np.nan, 3]])
+    v = net.ei_prose_values(main, alt, {("B", "alt"): ["ei_index", "n_local"]})
+    assert (v["n_defined"], v["undefined_names"], v["n_excluded_b"], v["n_nets_with_b"]) == (2, "C", 2, 1)
+    assert (v["n_exact_main"], v["max_labelings_main"]) == (2, 20)
+    assert (v["n_internal_main"], v["internal_main_names"], v["label_internal_main_names"]) == (1, "A", "A, B")
+    assert (v["label_only_main_names"], v["cannot_degree_main_names"], v["chance_main_names"]) == ("B", "B", "none")
+    assert (v["n_internal_alt"], v["internal_alt_names"], v["n_negative_main"]) == (2, "A, B", 2)
+    assert (v["changed_names"], v["n_changed"], v["robust_names"], v["n_robust"]) == ("B", 1, "A", 1)
+    assert v["b_alt_ei_index"] == -0.3 and v["b_alt_n_local"] == 7 and isinstance(v["b_alt_n_local"], int)
+    assert net.verdict_names(main, K) == "none" and net.verdict_names(main, L) == "B"
+
+
+def test_brokerage_role_summary_by_hand():
+    # star: local hub with 4 local and 4 non-local leaves. Open two-paths through the hub, ties used
+    # both ways: 8 * 7 = 56 = L->L->L coordinator 4*3 = 12 + NL->L->NL itinerant 12
+    # + L->L->NL representative 4*4 = 16 + NL->L->L gatekeeper 16.
+    S = nx.star_graph(8)
+    nx.set_node_attributes(S, {v: ("NL" if v > 4 else "L") for v in S}, "Location")
+    P = nx.path_graph(4)
+    nx.set_node_attributes(P, {0: "L", 1: "L", 2: "NL", 3: "NL"}, "Location")
+    long, wide, values = net.brokerage_role_summary({"star": S, "path": P}, n_perm=200, seed=1)
+    star = long[long["network"] == "star"].set_index("role")["observed"]
+    assert (star["coordinator"], star["itinerant"], star["representative"], star["gatekeeper"],
+            star["liaison"]) == (12, 12, 16, 16, 0)
+    assert list(wide["network"]) == ["star", "path"]
+    assert list(wide.columns[1:5]) == [f"observed: {r}" for r in net.TWO_GROUP_ROLES]
+    assert wide.loc[0, "observed: itinerant"] == 12
+    assert values["gf_liaison_max"] == 0
+    assert set(values) == {"gf_cross_above", "gf_cross_below", "gf_itin_below", "gf_liaison_max"}
+    # the names are the networks whose role count is significantly above / below its expectation
+    sig = long[long["p_value"] <= 0.05]
+    rep = sig[sig["role"] == "representative"]
+    assert values["gf_cross_above"] == (", ".join(rep.loc[rep["observed"] > rep["expected"], "network"]) or "none")

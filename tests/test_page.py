@@ -195,6 +195,8 @@ def test_seed_policy_keeps_the_chapters_seeds_and_derives_the_rest():
 
     assert page.seed("networking") == 1 and page.seed("mobility", "layout") == 7
     assert page.seed("embeddedness") == embeddedness.DEFAULT_SEED
+    from analysis import stats   # the mobility chapter's bootstrap and simulation keep their old seed
+    assert page.seed("mobility", "bootstrap") == page.seed("mobility", "simulation") == stats.BOOTSTRAP_SEED == 1980
     # derived: the same everywhere (sha256 of the name), different per name and purpose
     assert page.seed("clusters") == page.derive_seed("clusters") == 3366050327
     assert page.seed("clusters", "layout") != page.seed("clusters")
