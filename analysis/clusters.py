@@ -227,18 +227,6 @@ def provenance_rows(counts: pd.DataFrame) -> pd.DataFrame:
     return out.reset_index(drop=True)
 
 
-def provenance_rows_facts(facts: pd.DataFrame, row_ids) -> pd.DataFrame:
-    """Rows of programme_facts as readers see them: fact, published wording, status, source, location."""
-    _require(facts, ["row_id", "fact", "value_text", "status", "source_key", "location"])
-    out = pd.concat([facts[facts["row_id"] == r] for r in row_ids]) if len(row_ids) else facts.iloc[:0]
-    if len(out) != len(row_ids):
-        raise KeyError(f"not every row of {list(row_ids)} is in the table exactly once")
-    out = out[["row_id", "fact", "value_text", "status", "source_key", "location"]].copy()
-    out["status"] = out["status"].map(status_words)
-    return out.rename(columns={"row_id": "row", "value_text": "published value", "source_key": "source",
-                               "location": "where in the source"}).reset_index(drop=True)
-
-
 # ---- surveys ---------------------------------------------------------------------------------
 
 def survey_design_table(surveys: pd.DataFrame) -> pd.DataFrame:
