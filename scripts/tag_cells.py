@@ -31,8 +31,10 @@ ROOT = Path(__file__).resolve().parent.parent
 MANAGED = ("remove-cell", "hide-input")
 KEEP_VISIBLE = "teach"
 SHOWING_CALLS = {"print", "display"}
-GLUE_CALLS = {"glue"}
-SETUP_CALLS = {"set_option", "filterwarnings", "seed"}
+# myst_nb's glue and the page kit's (analysis.page): glue, glue_value, glue_rows, glue_all.
+GLUE_CALLS = {"glue", "glue_value", "glue_rows", "glue_all"}
+# evidence_default: the page kit's evidence kind of the notebook's glued values (returns None).
+SETUP_CALLS = {"set_option", "filterwarnings", "seed", "evidence_default"}
 # Calls that may follow a data load in a setup assignment (data.load("x").set_index("id")).
 LOAD_CALLS = {"load", "set_index", "sort_values", "reset_index", "copy", "rename"}
 
@@ -60,7 +62,9 @@ def shows_output(source: str, tree: ast.Module) -> bool:
     name = _call_name(last.value)
     if name in SETUP_CALLS:
         return False  # returns None
-    if name in GLUE_CALLS:
+    if name == "glue" and isinstance(last.value.func, ast.Attribute):
+        return False  # page.glue(name, value) never displays (myst_nb.glue with display=False)
+    if name == "glue":
         # glue(name, value) displays the value unless display=False
         return not any(k.arg == "display" and isinstance(k.value, ast.Constant) and k.value.value is False
                        for k in last.value.keywords)

@@ -29,6 +29,9 @@ def cell(source, tags=None):
     ('x = networks.density(G)\nglue("density", x, display=False)\n', "remove-cell"),
     ('for k, v in values.items():\n    glue(k, v, display=False)\n', "remove-cell"),
     ('glue("density", x)\n', "hide-input"),          # glue that displays its value
+    ('from analysis import page\npage.evidence_default("published", "facts")\n', "remove-cell"),
+    ('page.glue_value("n", facts, "PRG-01")\npage.glue("m", 2)\n', "remove-cell"),  # the page kit's glue
+    ('page.glue_rows(facts, ["PRG-01"])\n', "hide-input"),  # last: its returned dict is displayed
     ("charts.network_chart(nodes, edges)\n", "hide-input"),
     ('table = networks.summary_table(emon)\nglue("n", len(table), display=False)\ntable\n', "hide-input"),
     ("ei = networks.location_ei_table(emon, n_perm=10, seed=1)\n", "hide-input"),
