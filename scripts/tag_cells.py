@@ -31,10 +31,12 @@ ROOT = Path(__file__).resolve().parent.parent
 MANAGED = ("remove-cell", "hide-input")
 KEEP_VISIBLE = "teach"
 SHOWING_CALLS = {"print", "display"}
-# myst_nb's glue and the page kit's (analysis.page): glue, glue_value, glue_rows, glue_all.
-GLUE_CALLS = {"glue", "glue_value", "glue_rows", "glue_all"}
-# evidence_default: the page kit's evidence kind of the notebook's glued values (returns None).
+# myst_nb.glue and the page kit's glue helpers (analysis.page: glue, glue_all, glue_rows, glue_value)
+GLUE_CALLS = {"glue", "glue_all", "glue_rows", "glue_value"}
+# page.evidence_default sets the evidence kind of later glue calls: set-up, like an option
 SETUP_CALLS = {"set_option", "filterwarnings", "seed", "evidence_default"}
+# SEED = page.seed("chapter") (or page.rng): the chapter's seed policy, set-up like a constant
+SEED_CALLS = {"seed", "rng"}
 # Calls that may follow a data load in a setup assignment (data.load("x").set_index("id")).
 LOAD_CALLS = {"load", "set_index", "sort_values", "reset_index", "copy", "rename"}
 
@@ -63,8 +65,10 @@ def shows_output(source: str, tree: ast.Module) -> bool:
     if name in SETUP_CALLS:
         return False  # returns None
     if name == "glue" and isinstance(last.value.func, ast.Attribute):
-        return False  # page.glue(name, value) never displays (myst_nb.glue with display=False)
-    if name == "glue":
+        return False  # page.glue(name, value) never displays (and returns None)
+    if name in GLUE_CALLS - {"glue"}:
+        return True  # page.glue_all / glue_rows / glue_value return what they glued: shown as Out
+    if name in GLUE_CALLS:
         # glue(name, value) displays the value unless display=False
         return not any(k.arg == "display" and isinstance(k.value, ast.Constant) and k.value.value is False
                        for k in last.value.keywords)
@@ -83,6 +87,8 @@ def _is_setup(stmt) -> bool:
             return True
         calls = _calls(v)
         if "load" in calls and calls <= LOAD_CALLS:
+            return True
+        if calls and calls <= SEED_CALLS:
             return True
     return False
 

@@ -29,14 +29,20 @@ def cell(source, tags=None):
     ('x = networks.density(G)\nglue("density", x, display=False)\n', "remove-cell"),
     ('for k, v in values.items():\n    glue(k, v, display=False)\n', "remove-cell"),
     ('glue("density", x)\n', "hide-input"),          # glue that displays its value
-    ('from analysis import page\npage.evidence_default("published", "facts")\n', "remove-cell"),
-    ('page.glue_value("n", facts, "PRG-01")\npage.glue("m", 2)\n', "remove-cell"),  # the page kit's glue
-    ('page.glue_rows(facts, ["PRG-01"])\n', "hide-input"),  # last: its returned dict is displayed
     ("charts.network_chart(nodes, edges)\n", "hide-input"),
     ('table = networks.summary_table(emon)\nglue("n", len(table), display=False)\ntable\n', "hide-input"),
     ("ei = networks.location_ei_table(emon, n_perm=10, seed=1)\n", "hide-input"),
     ('print("hello")\n', "hide-input"),
     ("import pandas as pd\npd.DataFrame();\n", "hide-input"),  # ; but a computation, not setup
+    # the page kit: page.glue never displays; evidence_default and the seed policy are set-up
+    ('from analysis import page\npage.evidence_default("open-data", "emon")\n', "remove-cell"),
+    ('SEED = page.seed("networking")\n', "remove-cell"),
+    ('x = networks.density(G)\npage.glue("density", x)\n', "remove-cell"),
+    ('page.glue("density", x)\n', "remove-cell"),
+    ('with page.evidence("simulated", "m"):\n    page.glue("x", 1)\n', "remove-cell"),
+    ('page.glue_rows(facts, ["HL-01"])\n', "hide-input"),   # returns (and so shows) what it glued
+    ('_ = page.glue_rows(facts, ["HL-01"])\n', "remove-cell"),
+    ('page.glue("n", 3)\npage.table(df, evidence="open-data")\n', "hide-input"),
 ])
 def test_classify(source, want):
     assert tag_cells.classify(cell(source)) == want
