@@ -9,6 +9,8 @@ import pandas as pd
 
 from . import _site, registry
 
+# How pages name the registry as the source of a table or a count.
+REGISTRY_LABEL = "the registry, data/datapackage.json"
 KIND_WORDS = {"published": "Published (transcribed)", "open-data": "Open data"}
 #: On the Data sources page every open dataset is marked as an analogue.
 SOURCE_KIND_WORDS = {**KIND_WORDS, "open-data": "Open data (analogue)"}
