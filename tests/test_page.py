@@ -59,7 +59,7 @@ def test_the_kit_reads_the_same_values_as_direct_pandas_lookups():
         assert page.value(facts, rid) == by_id.at[rid, "value"]
         assert page.value(facts, rid, "value_text") == by_id.at[rid, "value_text"]
     indexed = context.set_index("row_id")
-    for rid in context["row_id"][:12]:
+    for rid in context["row_id"]:  # every row: some have no period, some no number
         got, r = page.row_values(context, [rid]), indexed.loc[rid]
         key = rid.lower().replace("-", "_")
         assert got[f"{key}_text"] == r["value_text"]
