@@ -8,7 +8,9 @@ exercises by level (linked by label), the measures it defines and the data and
 ``analysis`` modules its code uses. It ends with suggested sequences for a
 4-week and an 8-week course block, cut from the chapters' reading times.
 
-The parsing functions are pure (text in, data out) and unit-tested in
+The page list (``_toc.yml``) and the datasets each notebook loads come from
+``analysis._site`` (``toc_files``, ``dataset_uses``), the project's one reading of
+them. The parsing functions are pure (text in, data out) and unit-tested in
 ``tests/test_teaching_guide.py``.
 """
 from __future__ import annotations
@@ -18,10 +20,11 @@ import re
 from pathlib import Path
 
 import nbformat
-import yaml
 from docutils import nodes
 from docutils.statemachine import StringList
 from sphinx.util.docutils import SphinxDirective
+
+from analysis import _site
 
 # An assumed silent-reading speed for expository text; it sets the scale of the
 # reading times only, and the page states it.
@@ -34,7 +37,6 @@ LEVELS = ("Warm-up", "Analysis", "Open question")
 _EXERCISE = re.compile(r"```\{exercise\}[^\n]*\n(?P<opts>(?::[^\n]*\n)*)\s*(?P<body>.*?)```", re.S)
 _LABEL = re.compile(r":label:\s*(\S+)")
 _LEVEL = re.compile(r"^\**\s*(?P<level>[A-Z][A-Za-z -]*?)\s*[.:]")
-_LOAD = re.compile(r"""data\.load\(\s*["']([\w-]+)["']""")
 _IMPORT = re.compile(r"^\s*(?:from\s+analysis\s+import\s+(?P<names>[\w ,()]+)|import\s+analysis\.(?P<mod>\w+))",
                      re.M)
 _DOC = re.compile(r"\{doc\}`(?:[^`<]*<)?(?P<target>[\w/.-]+?)>?`")
@@ -42,16 +44,6 @@ _DOC = re.compile(r"\{doc\}`(?:[^`<]*<)?(?P<target>[\w/.-]+?)>?`")
 
 class GuideError(ValueError):
     """A chapter breaks a convention the guide relies on (named file and what)."""
-
-
-def toc_files(toc_path: Path) -> list[str]:
-    """Every file of ``_toc.yml`` in reading order (root first), without suffix."""
-    toc = yaml.safe_load(toc_path.read_text(encoding="utf-8"))
-    files = [toc["root"]]
-    for part in toc.get("parts", []):
-        for ch in part.get("chapters", []):
-            files.append(ch["file"])
-    return files
 
 
 def _sections(markdown: str) -> dict[str, str]:
@@ -115,8 +107,10 @@ def exercises(markdown: str, label: str) -> list[dict]:
     return out
 
 
-def chapter_info(path: Path, docname: str) -> dict | None:
-    """What the guide says about one chapter; None for pages without learning objectives."""
+def chapter_info(path: Path, docname: str, datasets=()) -> dict | None:
+    """What the guide says about one chapter; None for pages without learning objectives.
+
+    ``datasets``: the names its code loads (from ``analysis._site.dataset_uses``)."""
     if path.suffix == ".ipynb":
         nb = nbformat.read(path, as_version=4)
         markdown = "\n\n".join(c.source for c in nb.cells if c.cell_type == "markdown")
@@ -147,7 +141,7 @@ def chapter_info(path: Path, docname: str) -> dict | None:
         "words_first_half": prose_words(markdown.split("\n## Analysis on data", 1)[0]),
         "objectives": "\n".join(objectives[first:]).strip(),
         "exercises": exercises(markdown, docname),
-        "datasets": sorted(set(_LOAD.findall(code))),
+        "datasets": sorted(set(datasets)),
         "modules": sorted(modules),
         "measures": measures,
         "links": [t for t in _DOC.findall(markdown)],
@@ -265,13 +259,19 @@ def _resolve(doc: str, target: str) -> str:
 
 
 def load_chapters(root: Path) -> tuple[list[dict], list[str]]:
-    order = toc_files(root / "_toc.yml")
+    """The chapters of ``_toc.yml`` (``analysis._site.toc_files``) under ``root`` that have learning
+    objectives, in reading order, each with the datasets its code loads; and the page order."""
+    order = _site.toc_files()
+    loads: dict[str, list[str]] = {}
+    for name, stems in _site.dataset_uses().items():
+        for stem in stems:
+            loads.setdefault(stem, []).append(name)
     chapters = []
     for doc in order:
         for suffix in (".ipynb", ".md"):
             p = root / (doc + suffix)
             if p.exists():
-                info = chapter_info(p, doc)
+                info = chapter_info(p, doc, loads.get(Path(doc).name, []) if suffix == ".ipynb" else [])
                 if info:
                     chapters.append(info)
                 break

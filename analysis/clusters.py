@@ -45,9 +45,10 @@ def _blank(v) -> bool:
 
 
 # ---- single published rows ------------------------------------------------------------------
+# Notebooks read rows through the page kit (analysis.page.row / value / glue_rows); the theme
+# functions below need only this private lookup (a measure does not depend on the page kit).
 
-def row(df: pd.DataFrame, row_id: str) -> pd.Series:
-    """The one row whose ``row_id`` is given; KeyError if absent or not unique."""
+def _row(df: pd.DataFrame, row_id: str) -> pd.Series:
     _require(df, ["row_id"])
     hit = df[df["row_id"] == row_id]
     if len(hit) != 1:
@@ -57,7 +58,7 @@ def row(df: pd.DataFrame, row_id: str) -> pd.Series:
 
 def row_value(df: pd.DataFrame, row_id: str) -> float:
     """The published numeric ``value`` of a row, as a float; ValueError if the row has none."""
-    v = row(df, row_id)["value"]
+    v = _row(df, row_id)["value"]
     if _blank(v):
         raise ValueError(f"row {row_id} has no numeric value (see its value_text)")
     return float(v)
@@ -65,31 +66,7 @@ def row_value(df: pd.DataFrame, row_id: str) -> float:
 
 def row_text(df: pd.DataFrame, row_id: str) -> str:
     """The published wording (``value_text``) of a row, e.g. 'around 1,200'."""
-    return str(row(df, row_id)["value_text"])
-
-
-def glue_key(row_id: str) -> str:
-    """Name under which a row's value is glued: 'SOP-05' -> 'sop_05' (add '_text', '_period')."""
-    return row_id.lower().replace("-", "_")
-
-
-def row_glue(df: pd.DataFrame, row_ids) -> dict:
-    """Values to glue for the given rows, so prose quotes the table and never retypes it.
-
-    For each row: '<key>_text' = the published wording (``value_text``), '<key>_period' = the
-    ``period`` ('' when missing) and, when the row has a numeric value, '<key>' = that value as a
-    float (key from :func:`glue_key`).
-    """
-    out: dict = {}
-    for rid in row_ids:
-        r = row(df, rid)
-        k = glue_key(rid)
-        out[f"{k}_text"] = str(r["value_text"])
-        if "period" in r.index:
-            out[f"{k}_period"] = "" if _blank(r["period"]) else str(r["period"])
-        if not _blank(r["value"]):
-            out[k] = float(r["value"])
-    return out
+    return str(_row(df, row_id)["value_text"])
 
 
 # ---- map -------------------------------------------------------------------------------------
@@ -195,7 +172,7 @@ def chainable(series: pd.DataFrame, from_row: str, to_row: str) -> tuple[bool, s
     values) and rows of different series (another geography, definition, variable or unit, or
     another counting method) are never chainable.
     """
-    a, b = row(series, from_row), row(series, to_row)
+    a, b = _row(series, from_row), _row(series, to_row)
     if _blank(a["series_id"]) or _blank(b["series_id"]):
         return False, "a one-off value (no series id): nothing to chain it with"
     if a["series_id"] != b["series_id"]:
@@ -248,18 +225,6 @@ def provenance_rows(counts: pd.DataFrame) -> pd.DataFrame:
     out = counts[cols].rename(columns={"row_id": "row", "value_text": "published value", "status_label": "status",
                                        "source_key": "source", "location": "where in the source"})
     return out.reset_index(drop=True)
-
-
-def provenance_rows_facts(facts: pd.DataFrame, row_ids) -> pd.DataFrame:
-    """Rows of programme_facts as readers see them: fact, published wording, status, source, location."""
-    _require(facts, ["row_id", "fact", "value_text", "status", "source_key", "location"])
-    out = pd.concat([facts[facts["row_id"] == r] for r in row_ids]) if len(row_ids) else facts.iloc[:0]
-    if len(out) != len(row_ids):
-        raise KeyError(f"not every row of {list(row_ids)} is in the table exactly once")
-    out = out[["row_id", "fact", "value_text", "status", "source_key", "location"]].copy()
-    out["status"] = out["status"].map(status_words)
-    return out.rename(columns={"row_id": "row", "value_text": "published value", "source_key": "source",
-                               "location": "where in the source"}).reset_index(drop=True)
 
 
 # ---- surveys ---------------------------------------------------------------------------------

@@ -120,3 +120,23 @@ def ties_everywhere_text(grid: pd.DataFrame) -> str:
         lowest = next((d for d in dens if all(x in ok for x in dens if x >= d)), None)
         parts.append(f"gamma {gamma:g}: {'none on this grid' if lowest is None else f'{lowest:g}'}")
     return "; ".join(parts)
+
+
+def regime_summary(grid: pd.DataFrame, n: int, gammas=(0.1, 0.3, 0.5), dense_from: float = 0.1) -> dict:
+    """What the prose quotes from a :func:`regime_grid`: per gamma in ``gammas`` the number of
+    cells where people ('people_<10·gamma>') and where ties ('ties_<10·gamma>') carry most
+    learning; among cells of density >= ``dense_from`` the number won by people and the largest
+    people share; and the expected number of formal partners at that density, dense_from·(n − 1)
+    ('partners_01' for 0.1)."""
+    counts = grid.groupby(["gamma", "regime"]).size().unstack(fill_value=0)
+    out = {}
+    for g in gammas:
+        if g not in counts.index:
+            raise KeyError(f"gamma {g:g} is not on the grid ({', '.join(f'{x:g}' for x in counts.index)})")
+        out[f"people_{int(g * 10)}"] = int(counts.loc[g].get("people", 0))
+        out[f"ties_{int(g * 10)}"] = int(counts.loc[g].get("ties", 0))
+    dense = grid[grid["density"] >= dense_from]
+    out["dense_people"] = int((dense["regime"] == "people").sum())
+    out["dense_max"] = float(dense["share"].max())
+    out[f"partners_{dense_from:g}".replace("0.", "0")] = dense_from * (n - 1)
+    return out

@@ -264,3 +264,21 @@ def compact(summary: pd.DataFrame) -> pd.DataFrame:
     for col in ("estimate", "low", "high"):
         out[col] = out[col].round(4)
     return out
+
+
+def sweep_summary(runs: pd.DataFrame, summary: pd.DataFrame, verdicts: pd.DataFrame, p_mid: float = 0.1) -> dict:
+    """What the prose quotes from a :func:`sweep` and its :func:`shape_checks`: numbers of networks,
+    rounds and converged runs; mean knowledge and cv at the lowest and highest p ('mean_lo_p', ...);
+    L and C relative to the lattice at ``p_mid`` ('L_01', 'C_01' for 0.1); and per measure the
+    verdict and the p at the extreme ('verdict_<measure>', 'argp_<measure>')."""
+    est = summary.pivot(index="p", columns="measure", values="estimate")
+    if p_mid not in est.index:
+        raise KeyError(f"p = {p_mid} is not on the grid ({', '.join(f'{p:g}' for p in est.index)})")
+    mid = f"{p_mid:g}".replace("0.", "0")
+    out = {"nets": len(runs), "rounds": runs.attrs["rounds"], "converged": int(runs["converged"].sum()),
+           "mean_lo_p": float(est["mean_knowledge"].iloc[0]), "mean_hi_p": float(est["mean_knowledge"].iloc[-1]),
+           "cv_lo_p": float(est["cv"].iloc[0]), "cv_hi_p": float(est["cv"].iloc[-1]),
+           f"L_{mid}": float(est.loc[p_mid, "L_ratio"]), f"C_{mid}": float(est.loc[p_mid, "C_ratio"])}
+    for m, r in verdicts.set_index("measure").iterrows():
+        out[f"verdict_{m}"], out[f"argp_{m}"] = r["verdict"], float(r["p_at_extreme"])
+    return out

@@ -205,3 +205,33 @@ def _wilson(k: int, n: int, z: float = 1.959964) -> tuple[float, float]:
     centre = (p + z * z / (2 * n)) / (1 + z * z / n)
     half = z / (1 + z * z / n) * np.sqrt(p * (1 - p) / n + z * z / (4 * n * n))
     return float(max(0.0, centre - half)), float(min(1.0, centre + half))
+
+
+def polya_summary(polya: pd.DataFrame, alpha: float = 0.05, start: str = "1:1") -> dict:
+    """What the prose quotes from the Pólya table (:func:`polya_explorer_tables`): the largest KS
+    distance ``ks_max``, the smallest p-value ``p_min``, a ``verdict`` in words (how many starts
+    the KS test rejects at level ``alpha``) and the simulated and exact sd of one ``start``."""
+    rejected = int((polya["ks_p"] < alpha).sum())
+    verdict = (f"none of the starts is rejected at the {alpha:.0%} level" if rejected == 0 else
+               f"{rejected} of the {len(polya)} starts is rejected at the {alpha:.0%} level, about what chance gives")
+    one = polya.set_index("start").loc[start]
+    return {"ks_max": float(polya["ks"].max()), "p_min": float(polya["ks_p"].min()), "verdict": verdict,
+            "u_sd": float(one["sim_sd"]), "u_sd_exact": float(one["exact_sd"])}
+
+
+# Rows of the agglomeration table the prose quotes: glue key -> the ``returns`` label.
+QUOTED_RETURNS = {"unb": "unbounded", "c10": "capped at 10 firms", "c20": "capped at 20 firms",
+                  "c40": "capped at 40 firms"}
+
+
+def agglomeration_summary(agg: pd.DataFrame, quoted: dict = QUOTED_RETURNS) -> dict:
+    """Lock-in share and its Wilson interval for the quoted rows of
+    :func:`agglomeration_explorer_table`: '<key>', '<key>_lo', '<key>_hi'."""
+    by = agg.set_index("returns")
+    out = {}
+    for key, label in quoted.items():
+        if label not in by.index:
+            raise KeyError(f"no agglomeration setting {label!r} (settings: {', '.join(by.index)})")
+        out.update({key: float(by.at[label, "locked_share"]), f"{key}_lo": float(by.at[label, "locked_low"]),
+                    f"{key}_hi": float(by.at[label, "locked_high"])})
+    return out

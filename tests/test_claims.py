@@ -180,26 +180,24 @@ def test_unquoted_source_key_is_refused(tmp_path):
              r"source 'keeble_wilkinson_1999' of CL-05 is not quoted", "source_keys", _row("CL-05"))
 
 
-def test_second_hand_claim_must_quote_the_second_hand_source(tmp_path):
-    _refused(tmp_path, _set("CL-24", status="read-in-source"),
-             r"claim CL-24 is read in source but its quotation quotes a second-hand source", "status", _row("CL-24"))
-    _refused(tmp_path, _set("CL-03", status="second-hand"),
-             r"claim CL-03 is second hand but its quotation quotes only sources", "status", _row("CL-03"))
-
-
-def test_published_figure_without_linked_row_is_refused(tmp_path):
-    _refused(tmp_path, _set("CL-01", evidence_rows=""),
-             r"evidence_kind is 'published-figure' but no row of programme_facts or context_series is linked",
-             "evidence_rows", _row("CL-01"))
-    _refused(tmp_path, _set("CL-05", evidence_kind="published-figure"),
-             r"'published-figure' but no row", "evidence_rows", _row("CL-05"))
-
-
-def test_linked_rows_must_exist_and_make_the_claim_published(tmp_path):
-    _refused(tmp_path, _set("CL-07", evidence_rows="CAM-01;CAM-99"),
-             r"linked row 'CAM-99' is in neither programme_facts or context_series", "evidence_rows", _row("CL-07"))
-    _refused(tmp_path, _set("CL-13", evidence_rows="HL-03"),
-             r"rows HL-03 are linked but evidence_kind is 'qualitative-only'", "evidence_rows", _row("CL-13"))
+@pytest.mark.parametrize("claim, cells, pattern, field", [
+    # a second-hand claim must quote the second-hand source, and a claim read in source a source
+    ("CL-24", {"status": "read-in-source"}, r"claim CL-24 is read in source but its quotation quotes a second-hand source",
+     "status"),
+    ("CL-03", {"status": "second-hand"}, r"claim CL-03 is second hand but its quotation quotes only sources", "status"),
+    # a published figure needs a linked row ...
+    ("CL-01", {"evidence_rows": ""},
+     r"evidence_kind is 'published-figure' but no row of programme_facts or context_series is linked", "evidence_rows"),
+    ("CL-05", {"evidence_kind": "published-figure"}, r"'published-figure' but no row", "evidence_rows"),
+    # ... the linked rows must exist, and linked rows make the claim a published figure
+    ("CL-07", {"evidence_rows": "CAM-01;CAM-99"},
+     r"linked row 'CAM-99' is in neither programme_facts or context_series", "evidence_rows"),
+    ("CL-13", {"evidence_rows": "HL-03"}, r"rows HL-03 are linked but evidence_kind is 'qualitative-only'",
+     "evidence_rows"),
+], ids=["second-hand-quoted-as-read", "read-quoted-as-second-hand", "published-without-row",
+        "qualitative-typed-published", "linked-row-missing", "linked-row-on-qualitative"])
+def test_status_and_linked_rows_are_checked(tmp_path, claim, cells, pattern, field):
+    _refused(tmp_path, _set(claim, **cells), pattern, field, _row(claim))
 
 
 def test_open_data_analogue_is_never_an_evidence_kind(tmp_path):
@@ -271,6 +269,11 @@ def test_displayed_tables_keep_status_and_full_text(chapter):
     assert not problems, "\n".join(problems)
 
 
+def test_data_sources_page_shows_every_cell_in_full():
+    problems = truncation_problems(BOOK / "data-sources.ipynb")
+    assert not problems, "\n".join(problems)
+
+
 def test_fieldwork_is_shown_with_its_own_status():
     for chapter in CHAPTERS:
         for i, headers, cells in _output_tables(BOOK / f"{chapter}.ipynb"):
@@ -294,3 +297,10 @@ def test_status_check_bites(tmp_path):
     path.write_text(json.dumps(nb), encoding="utf-8")
     assert status_problems(path) == ["bad.ipynb cell 0: ['value_text'] shown without a status column"]
     assert len(truncation_problems(path)) == 1
+
+
+def test_claim_words_join_the_quotations_of_each_claim():
+    quotes = pd.DataFrame({"claim_id": ["CL-01", "CL-02", "CL-01"], "quote": ["a", "b", "c"]})
+    assert ledger.claim_words(quotes, ["CL-01", "CL-02"]) == {"cl_01_words": "“a” … “c”", "cl_02_words": "“b”"}
+    with pytest.raises(KeyError, match="claim CL-03 has no quotation"):
+        ledger.claim_words(quotes, ["CL-03"])

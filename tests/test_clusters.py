@@ -64,10 +64,10 @@ def test_row_lookup():
     s = series_table()
     assert cl.row_value(s, "R2") == 125.0
     assert cl.row_text(s, "R3") == "about 150"
-    with pytest.raises(KeyError):
-        cl.row(s, "nope")
-    with pytest.raises(KeyError):
-        cl.row(pd.concat([s, s]), "R1")  # duplicated -> not unique
+    with pytest.raises(KeyError, match="row_id 'nope' matches 0 rows"):
+        cl.row_text(s, "nope")
+    with pytest.raises(KeyError, match="row_id 'R1' matches 2 rows"):
+        cl.row_value(pd.concat([s, s]), "R1")  # duplicated -> not unique
 
 
 def test_row_value_missing_raises():
@@ -264,10 +264,3 @@ def test_context_series_chart_lines_only_within_series():
     assert spec["resolve"]["scale"]["color"] == "independent"
     with pytest.raises(ValueError):
         charts.context_series_chart(k, title="x", description="short")
-
-
-def test_row_glue():
-    g = cl.row_glue(series_table(), ["R3", "R7"])
-    assert g == {"r3_text": "about 150", "r3_period": "mid 2001", "r3": 150.0,
-                 "r7_text": "more than 300", "r7_period": "mid-1980s", "r7": 300.0}
-    assert cl.glue_key("SOP-12a") == "sop_12a"

@@ -307,3 +307,47 @@ def test_explorables_bind_a_widget_with_a_default_and_describe_themselves():
         assert len(spec["description"]) > 20
     with pytest.raises(ValueError):
         charts.regime_map_chart(grid, gammas=[0.1, 0.2], default=0.2, title="t", description="short")
+
+
+# --- what the prose quotes: summaries of the tables, on hand-made frames ------------------
+
+def test_polya_summary_by_hand():
+    polya = pd.DataFrame({"start": ["1:1", "2:2"], "ks": [0.02, 0.03], "ks_p": [0.5, 0.04],
+                          "sim_sd": [0.29, 0.22], "exact_sd": [0.2887, 0.2236]})
+    got = so.polya_summary(polya)
+    assert got == {"ks_max": 0.03, "p_min": 0.04, "u_sd": 0.29, "u_sd_exact": 0.2887,
+                   "verdict": "1 of the 2 starts is rejected at the 5% level, about what chance gives"}
+    assert so.polya_summary(polya.assign(ks_p=[0.5, 0.6]))["verdict"] == "none of the starts is rejected at the 5% level"
+
+
+def test_agglomeration_summary_by_hand_and_a_missing_setting_is_named():
+    agg = pd.DataFrame({"returns": ["unbounded", "capped at 10 firms"], "locked_share": [0.99, 0.0],
+                        "locked_low": [0.98, 0.0], "locked_high": [1.0, 0.004]})
+    got = so.agglomeration_summary(agg, {"unb": "unbounded", "c10": "capped at 10 firms"})
+    assert got == {"unb": 0.99, "unb_lo": 0.98, "unb_hi": 1.0, "c10": 0.0, "c10_lo": 0.0, "c10_hi": 0.004}
+    with pytest.raises(KeyError, match="no agglomeration setting 'capped at 20 firms'"):
+        so.agglomeration_summary(agg)
+
+
+def test_sweep_summary_by_hand():
+    rows = [(p, m, v) for p, vals in ((0.01, (3.0, 0.2, 0.9, 0.8)), (0.1, (2.5, 0.3, 0.5, 0.7)), (1.0, (2.0, 0.4, 0.1, 0.1)))
+            for m, v in zip(("mean_knowledge", "cv", "L_ratio", "C_ratio"), vals)]
+    summary = pd.DataFrame(rows, columns=["p", "measure", "estimate"])
+    runs = pd.DataFrame({"converged": [True, False, True]})
+    runs.attrs["rounds"] = 50
+    verdicts = pd.DataFrame({"measure": ["cv"], "verdict": ["not reproduced"], "p_at_extreme": [0.01]})
+    got = sw.sweep_summary(runs, summary, verdicts)
+    assert got == {"nets": 3, "rounds": 50, "converged": 2, "mean_lo_p": 3.0, "mean_hi_p": 2.0, "cv_lo_p": 0.2,
+                   "cv_hi_p": 0.4, "L_01": 0.5, "C_01": 0.7, "verdict_cv": "not reproduced", "argp_cv": 0.01}
+    with pytest.raises(KeyError, match=r"p = 0.05 is not on the grid \(0.01, 0.1, 1\)"):
+        sw.sweep_summary(runs, summary, verdicts, p_mid=0.05)
+
+
+def test_regime_summary_by_hand():
+    grid = pd.DataFrame({"gamma": [0.1, 0.1, 0.3, 0.3], "density": [0.01, 0.2, 0.01, 0.2],
+                         "regime": ["people", "ties", "people", "people"], "share": [0.7, 0.2, 0.8, 0.6]})
+    got = pl.regime_summary(grid, n=30, gammas=(0.1, 0.3))
+    assert got == {"people_1": 1, "ties_1": 1, "people_3": 2, "ties_3": 0, "dense_people": 1, "dense_max": 0.6,
+                   "partners_01": pytest.approx(2.9)}
+    with pytest.raises(KeyError, match="gamma 0.5 is not on the grid"):
+        pl.regime_summary(grid, n=30)

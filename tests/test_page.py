@@ -4,7 +4,7 @@ import pandas as pd
 import pytest
 from bs4 import BeautifulSoup
 
-from analysis import catalog, clusters, data, evidence, page
+from analysis import clusters, data, evidence, page
 
 
 def facts_table():
@@ -52,14 +52,19 @@ def test_id_column_comes_from_the_registry():
         page.row(surveys, "NOPE")
 
 
-def test_the_kit_reads_the_same_values_as_the_old_patterns():
+def test_the_kit_reads_the_same_values_as_direct_pandas_lookups():
     facts, context = data.load("programme_facts"), data.load("context_series")
+    by_id = facts.set_index("row_id")
     for rid in ("PRG-01", "PRG-02", "PRG-03", "HL-01"):
-        assert page.value(facts, rid) == catalog.fact(facts, rid)
-        assert page.value(facts, rid) == facts.set_index("row_id").at[rid, "value"]
-    ids = list(context["row_id"][:12]) + ["PRG-01"]
-    assert page.row_values(context, ids[:-1]) == clusters.row_glue(context, ids[:-1])
-    assert page.row_values(facts, ["PRG-01", "PRG-02"]) == clusters.row_glue(facts, ["PRG-01", "PRG-02"])
+        assert page.value(facts, rid) == by_id.at[rid, "value"]
+        assert page.value(facts, rid, "value_text") == by_id.at[rid, "value_text"]
+    indexed = context.set_index("row_id")
+    for rid in context["row_id"]:  # every row: some have no period, some no number
+        got, r = page.row_values(context, [rid]), indexed.loc[rid]
+        key = rid.lower().replace("-", "_")
+        assert got[f"{key}_text"] == r["value_text"]
+        assert got[f"{key}_period"] == ("" if pd.isna(r["period"]) else r["period"])
+        assert got.get(key) == (None if pd.isna(r["value"]) else float(r["value"]))
 
 
 # ---- glue ------------------------------------------------------------------------------------

@@ -155,3 +155,37 @@ def test_built_guide_shows_each_chapters_own_objectives_and_plans():
         assert f"about {tg.reading_minutes(c['words'])} minutes" in text
     for weeks in ("A 4-week course block", "An 8-week course block"):
         assert weeks in text
+
+
+def test_chapters_and_their_datasets_come_from_the_toc_and_the_code_cells(tmp_path, monkeypatch):
+    """A toy book: the guide lists its chapters in _toc.yml order, with the datasets their code
+    cells load (analysis._site.dataset_uses), not those named in prose, and none for a .md page."""
+    import nbformat
+
+    from analysis import _site
+
+    (tmp_path / "book").mkdir()
+    for name, load in (("b", 'x = data.load("emon")\ny = data.load("claims")'), ("a", 'z = data.load("males")')):
+        nb = nbformat.v4.new_notebook()
+        nb.cells = [nbformat.v4.new_markdown_cell(CHAPTER.replace("# A chapter", f"# Chapter {name}")
+                                                  + '\n`data.load("surveys")` in prose does not count\n'),
+                    nbformat.v4.new_code_cell(load)]
+        nbformat.write(nb, tmp_path / "book" / f"{name}.ipynb")
+    (tmp_path / "book" / "c.md").write_text(CHAPTER.replace("# A chapter", "# Chapter c"), encoding="utf-8")
+    (tmp_path / "_toc.yml").write_text("format: jb-book\nroot: book/b\nchapters:\n  - file: book/a\n  - file: book/c\n")
+    monkeypatch.setattr(_site.paths, "ROOT", tmp_path)
+    monkeypatch.setattr(_site, "TOC", tmp_path / "_toc.yml")
+    chapters, order = tg.load_chapters(tmp_path)
+    assert order == ["book/b", "book/a", "book/c"]
+    assert [(c["doc"], c["datasets"]) for c in chapters] == [
+        ("book/b", ["claims", "emon"]), ("book/a", ["males"]), ("book/c", [])]
+
+
+def test_real_chapters_list_the_datasets_the_data_sources_page_counts():
+    from analysis import _site
+
+    chapters, _ = tg.load_chapters(paths.ROOT)
+    listed = {(c["doc"].rsplit("/", 1)[-1], d) for c in chapters for d in c["datasets"]}
+    uses = {(stem, d) for d, stems in _site.dataset_uses().items() for stem in stems}
+    assert listed == {(s, d) for s, d in uses if s in {c["doc"].rsplit("/", 1)[-1] for c in chapters}}
+    assert "cluster_places" in next(c for c in chapters if c["doc"] == "book/clusters")["datasets"]
