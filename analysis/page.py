@@ -146,9 +146,19 @@ def row_values(table: pd.DataFrame, row_ids: Iterable[str], prefix: str = "") ->
 
 # ---- glue ------------------------------------------------------------------------------------
 
+# Significant digits a glued float keeps: far more than any page shows, and few enough that the
+# last-bit noise of BLAS/libm across machines (seen in the mobility chapter's GLM fit) never
+# reaches the committed outputs that strict nbval compares.
+GLUE_DIGITS = 10
+
+
 def _plain(v):
-    """numpy scalars to Python ones, so prose shows '5', not 'np.int64(5)'."""
-    return v.item() if isinstance(v, np.generic) else v
+    """numpy scalars to Python ones, so prose shows '5', not 'np.int64(5)'; floats rounded to
+    :data:`GLUE_DIGITS` significant digits."""
+    v = v.item() if isinstance(v, np.generic) else v
+    if isinstance(v, float) and np.isfinite(v):
+        v = float(f"{v:.{GLUE_DIGITS}g}")
+    return v
 
 
 # What kind of evidence a glued value is (the evidence rule), recorded with the value so the

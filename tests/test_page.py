@@ -92,6 +92,10 @@ def glued(monkeypatch):
 def test_glue_never_displays_and_turns_numpy_scalars_into_python(glued):
     page.glue("n", np.int64(5))
     assert glued["n"][0] == "5"  # not 'np.int64(5)'
+    page.glue("x", np.float64(0.32136304062909565))  # machine noise lives in the last digits
+    assert glued["x"][0] == "0.3213630406"
+    page.glue("tiny", 1.1042148920673507e-50)
+    assert glued["tiny"][0] == "1.104214892e-50"
 
 
 def test_glue_rows_and_glue_all(glued):
