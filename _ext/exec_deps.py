@@ -21,7 +21,6 @@ import os
 from pathlib import Path
 
 from docutils import nodes
-from sphinx import addnodes
 from sphinx.util import logging
 from sphinx.util.docutils import SphinxDirective
 
@@ -174,7 +173,10 @@ def dependencies(cache_dir: Path, stems: list[str]) -> list[dict]:
             own = [s for f, s in files.items() if f.rsplit("/", 1)[-1].split(".")[0] == name]
             sha = own[0] if len(own) == 1 else _deps.hashlib.sha256(repr(sorted(files.items())).encode()).hexdigest()
             data.append((name, _deps.short(sha)))
-        data += [(f, _deps.short(s)) for f, s in m["files"].items()]
+        chapters = sorted((f, s) for f, s in m["files"].items() if f.startswith("book/") and f.endswith(".ipynb"))
+        data += [(f, _deps.short(s)) for f, s in m["files"].items() if (f, s) not in chapters]
+        if chapters:  # the Data sources page reads which chapter loads what: one item for all of them
+            data.append(("book/*.ipynb", _deps.short(_deps.hashlib.sha256(repr(chapters).encode()).hexdigest())))
         rows.append({"notebook": stem, "modules": sorted(mods), "data": sorted(data), "lock": m["lock"]})
     return rows
 
@@ -235,47 +237,64 @@ def graph_svg(rows: list[dict], titles: dict[str, str]) -> str:
         f'<g fill="#1f2937">{"".join(text)}</g></svg>')
 
 
+class exec_deps_table(nodes.General, nodes.Element):
+    """Placeholder, filled at ``doctree-resolved``: by then every notebook has been read (and run)."""
+
+
 class ExecutionDependencies(SphinxDirective):
     """``{execution-dependencies}``: what each notebook's last execution read, as table and graph."""
 
     def run(self):
-        env = self.env
-        if not hasattr(env, "exec_deps_pages"):
-            env.exec_deps_pages = set()
-        env.exec_deps_pages.add(env.docname)
-        _, cache_dir = _config(env)
-        nbs = _notebooks(env)
-        rows = dependencies(cache_dir, [_stem(d) for d in nbs])
-        titles = {_stem(d): (env.titles[d].astext() if d in env.titles else _stem(d)) for d in nbs}
+        if not hasattr(self.env, "exec_deps_pages"):
+            self.env.exec_deps_pages = set()
+        self.env.exec_deps_pages.add(self.env.docname)
+        return [exec_deps_table()]
 
-        table = nodes.table(classes=["exec-deps-table"])
-        group = nodes.tgroup(cols=3)
-        table += group
-        for w in (22, 39, 39):
-            group += nodes.colspec(colwidth=w)
-        head = nodes.thead()
-        group += head
-        hrow = nodes.row()
-        for label in ("Chapter", "analysis modules (sha256, first 8)", "Data resources and files (sha256, first 8)"):
-            hrow += nodes.entry("", nodes.paragraph(text=label))
-        head += hrow
-        body = nodes.tbody()
-        group += body
-        for d, r in zip(nbs, rows):
-            row = nodes.row()
-            ref = addnodes.pending_xref("", nodes.inline(text=titles[r["notebook"]]), refdomain="std",
-                                        reftype="doc", reftarget="/" + d, refexplicit=True, refdoc=env.docname)
-            row += nodes.entry("", nodes.paragraph("", "", ref))
-            row += nodes.entry("", _items(r["modules"]))
-            row += nodes.entry("", _items(r["data"]))
-            body += row
-        locks = sorted({_deps.short(s) for r in rows if r.get("lock") for s in r["lock"].values()})
-        note = nodes.paragraph(text=(
-            "Every notebook also depends on the package's __init__.py, the recorder analysis/_deps.py and "
-            f"requirements.lock (sha256 {', '.join(locks) or 'not recorded'}). A change to any input listed "
-            "here makes the next `make book` re-execute exactly the chapters that list it."))
-        svg = nodes.raw("", graph_svg(rows, titles), format="html")
-        return [table, note, svg]
+
+def _content(app, fromdoc: str) -> list[nodes.Node]:
+    env = app.env
+    _, cache_dir = _config(env)
+    nbs = _notebooks(env)
+    rows = dependencies(cache_dir, [_stem(d) for d in nbs])
+    titles = {_stem(d): (env.titles[d].astext() if d in env.titles else _stem(d)) for d in nbs}
+
+    table = nodes.table(classes=["exec-deps-table"])
+    group = nodes.tgroup(cols=3)
+    table += group
+    for w in (22, 39, 39):
+        group += nodes.colspec(colwidth=w)
+    head = nodes.thead()
+    group += head
+    hrow = nodes.row()
+    for label in ("Chapter", "analysis modules (sha256, first 8)", "Data resources and files (sha256, first 8)"):
+        hrow += nodes.entry("", nodes.paragraph(text=label))
+    head += hrow
+    body = nodes.tbody()
+    group += body
+    for d, r in zip(nbs, rows):
+        row = nodes.row()
+        try:
+            uri = app.builder.get_relative_uri(fromdoc, d)
+        except Exception:  # builders without pages (e.g. linkcheck): plain text
+            uri = None
+        title = nodes.inline(text=titles[r["notebook"]])
+        cell = nodes.paragraph("", "", nodes.reference("", "", title, internal=True, refuri=uri) if uri else title)
+        row += nodes.entry("", cell)
+        row += nodes.entry("", _items(r["modules"]))
+        row += nodes.entry("", _items(r["data"]))
+        body += row
+    locks = sorted({_deps.short(s) for r in rows if r.get("lock") for s in r["lock"].values()})
+    note = nodes.paragraph(text=(
+        "Every notebook also depends on the package's __init__.py, the recorder analysis/_deps.py and "
+        f"requirements.lock (sha256 {', '.join(locks) or 'not recorded'}). A change to any input listed "
+        "here makes the next make book re-execute exactly the chapters that list it."))
+    svg = nodes.raw("", graph_svg(rows, titles), format="html")
+    return [table, note, svg]
+
+
+def doctree_resolved(app, doctree, docname):
+    for node in list(doctree.findall(exec_deps_table)):
+        node.replace_self(_content(app, docname))
 
 
 def setup(app):
@@ -285,5 +304,7 @@ def setup(app):
     app.connect("build-finished", build_finished)
     app.connect("env-purge-doc", purge_doc)
     app.connect("env-merge-info", merge_info)
+    app.connect("doctree-resolved", doctree_resolved)
+    app.add_node(exec_deps_table)
     app.add_directive("execution-dependencies", ExecutionDependencies)
     return {"parallel_read_safe": False, "parallel_write_safe": True, "version": "1.0"}
