@@ -229,7 +229,7 @@ def graph_svg(rows: list[dict], titles: dict[str, str]) -> str:
     return (
         f'<svg class="exec-deps-graph" role="img" aria-labelledby="exec-deps-title exec-deps-desc" '
         f'viewBox="0 0 {width} {height}" width="{width}" height="{height}" style="max-width:100%;height:auto" '
-        f'font-family="sans-serif" font-size="12" xmlns="http://www.w3.org/2000/svg">'
+        f'font-family="sans-serif" font-size="12">'
         f'<title id="exec-deps-title">Which analysis modules (left) and data (right) each chapter (middle) '
         f'used when it was last executed</title><desc id="exec-deps-desc">{html.escape(desc)}</desc>'
         f'<g stroke="#5b6b82" stroke-opacity="0.45" stroke-width="1">{"".join(out)}</g>'
