@@ -27,9 +27,6 @@ from sphinx.util.docutils import SphinxDirective
 from analysis import _deps
 
 logger = logging.getLogger(__name__)
-#: Modules every notebook imports with ``analysis`` (the package and the recorder itself): stated
-#: once under the table rather than repeated on every row.
-PLUMBING = ("analysis/__init__.py", "analysis/_deps.py")
 
 
 def _config(env):
@@ -109,7 +106,9 @@ def env_get_outdated(app, env, added, changed, removed):
         logger.info(f"[exec-deps] {stem}: {'; '.join(why)} (re-executing)")
     reread = [d for d in nbs if _stem(d) in stale]
     if not stale:
-        logger.info(f"[exec-deps] the recorded inputs of {len(nbs)} notebooks are unchanged")
+        cached = sum(has_record(cache_dir, Path(env.doc2path(d))) for d in nbs)
+        logger.info(f"[exec-deps] {cached} of {len(nbs)} notebooks have a cached execution; their recorded inputs "
+                    "are unchanged" if cached else "[exec-deps] no cached executions: every notebook executes")
     touched = set(reread) | (set(nbs) & (set(added) | set(changed)))
     pages = getattr(env, "exec_deps_pages", set())
     if touched:  # the dependency table is read from the manifests this build writes
@@ -164,7 +163,7 @@ def dependencies(cache_dir: Path, stems: list[str]) -> list[dict]:
         if m is None:
             rows.append({"notebook": stem, "modules": None, "data": None})
             continue
-        mods = [(_module_name(r), _deps.short(s)) for r, s in m["modules"].items() if r not in PLUMBING]
+        mods = [(_module_name(r), _deps.short(s)) for r, s in m["modules"].items()]
         data = []
         for name, res in m["resources"].items():
             files = res["files"]
@@ -181,8 +180,22 @@ def dependencies(cache_dir: Path, stems: list[str]) -> list[dict]:
     return rows
 
 
-def _items(pairs):
+def split_common(rows: list[dict]) -> tuple[list[tuple[str, str]], list[dict]]:
+    """The modules (name, hash) every recorded notebook used, and the rows without them.
+
+    The package, the data door and its helpers are imported by every chapter; listing them once
+    keeps each row (and the graph) to what distinguishes the chapters.
+    """
+    recorded = [set(r["modules"]) for r in rows if r["modules"] is not None]
+    common = sorted(set.intersection(*recorded)) if recorded else []
+    return common, [dict(r, modules=None if r["modules"] is None else [m for m in r["modules"] if m not in common])
+                    for r in rows]
+
+
+def _items(pairs, label=None):
     para = nodes.paragraph()
+    if label:
+        para += nodes.strong(text=f"{label}: ")
     if pairs is None:
         para += nodes.emphasis(text="not recorded (executed before recording, or not executed)")
         return para
@@ -231,7 +244,7 @@ def graph_svg(rows: list[dict], titles: dict[str, str]) -> str:
         f'viewBox="0 0 {width} {height}" width="{width}" height="{height}" style="max-width:100%;height:auto" '
         f'font-family="sans-serif" font-size="12">'
         f'<title id="exec-deps-title">Which analysis modules (left) and data (right) each chapter (middle) '
-        f'used when it was last executed</title><desc id="exec-deps-desc">{html.escape(desc)}</desc>'
+        f'used when it was last executed, besides the modules every chapter uses</title><desc id="exec-deps-desc">{html.escape(desc)}</desc>'
         f'<g stroke="#5b6b82" stroke-opacity="0.45" stroke-width="1">{"".join(out)}</g>'
         f'<g fill="#eef2f7" stroke="#5b6b82">{"".join(rects)}</g>'
         f'<g fill="#1f2937">{"".join(text)}</g></svg>')
@@ -258,15 +271,16 @@ def _content(app, fromdoc: str) -> list[nodes.Node]:
     rows = dependencies(cache_dir, [_stem(d) for d in nbs])
     titles = {_stem(d): (env.titles[d].astext() if d in env.titles else _stem(d)) for d in nbs}
 
+    common, rows = split_common(rows)
     table = nodes.table(classes=["exec-deps-table"])
-    group = nodes.tgroup(cols=3)
+    group = nodes.tgroup(cols=2)
     table += group
-    for w in (22, 39, 39):
+    for w in (30, 70):
         group += nodes.colspec(colwidth=w)
     head = nodes.thead()
     group += head
     hrow = nodes.row()
-    for label in ("Chapter", "analysis modules (sha256, first 8)", "Data resources and files (sha256, first 8)"):
+    for label in ("Chapter", "What its last execution used (sha256, first 8 hex digits)"):
         hrow += nodes.entry("", nodes.paragraph(text=label))
     head += hrow
     body = nodes.tbody()
@@ -280,14 +294,14 @@ def _content(app, fromdoc: str) -> list[nodes.Node]:
         title = nodes.inline(text=titles[r["notebook"]])
         cell = nodes.paragraph("", "", nodes.reference("", "", title, internal=True, refuri=uri) if uri else title)
         row += nodes.entry("", cell)
-        row += nodes.entry("", _items(r["modules"]))
-        row += nodes.entry("", _items(r["data"]))
+        row += nodes.entry("", _items(r["modules"], "Modules"), _items(r["data"], "Data"))
         body += row
     locks = sorted({_deps.short(s) for r in rows if r.get("lock") for s in r["lock"].values()})
-    note = nodes.paragraph(text=(
-        "Every notebook also depends on the package's __init__.py, the recorder analysis/_deps.py and "
-        f"requirements.lock (sha256 {', '.join(locks) or 'not recorded'}). A change to any input listed "
-        "here makes the next make book re-execute exactly the chapters that list it."))
+    note = nodes.paragraph()
+    note += nodes.Text("Every chapter also used these modules of analysis: ")
+    note += _items(common).children
+    note += nodes.Text(f"; and requirements.lock ({', '.join(locks) or 'not recorded'}). A change to any input "
+                       "listed here makes the next make book re-execute exactly the chapters that used it.")
     svg = nodes.raw("", graph_svg(rows, titles), format="html")
     return [table, note, svg]
 

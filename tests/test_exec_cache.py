@@ -234,7 +234,7 @@ def test_book_build_re_executes_exactly_what_changed(tmp_path):
     assert "surveys" in (html / "index.html").read_text()  # the dependency table
 
     ran, log = _build(book)
-    assert ran == [] and "recorded inputs of 2 notebooks are unchanged" in log
+    assert ran == [] and "2 of 2 notebooks have a cached execution; their recorded inputs are unchanged" in log
 
     measure = book / "analysis/networks.py"
     measure.write_text(measure.read_text() + "\n\ndef density(G):\n    return 0.5\n")
