@@ -174,6 +174,17 @@ def one_data_file_changed():
         dp.write_bytes(saved[1])
 
 
+def dependents(name: str) -> list[str]:
+    """The notebooks whose recorded inputs (``_build/.jupyter_cache/deps``) include dataset ``name``
+    or the whole registry (the Data sources page shows every file's checksum)."""
+    out = []
+    for f in sorted((ROOT / "_build" / ".jupyter_cache" / "deps").glob("*.json")):
+        m = json.loads(f.read_text(encoding="utf-8"))
+        if name in m.get("resources", {}) or "data/datapackage.json" in m.get("files", {}):
+            out.append(f.stem)
+    return out
+
+
 def executed(log: str) -> list[str]:
     """The notebooks a build log says were executed."""
     return sorted(set(re.findall(r"/([\w-]+)\.ipynb: Executing notebook", log)))
@@ -452,7 +463,8 @@ def write_report(r: dict) -> None:
              f"Touching a notebook changes its modification time only: the execution cache is keyed on the code "
              f"cells, so nothing is re-executed; Sphinx re-reads that page and re-writes the pages that depend on it."
              + (f" After the data change the build re-executed {', '.join(r['data_change']['executed']) or 'nothing'} "
-                f"(the notebooks that read `{DATA_CHANGED[0]}`: {', '.join(r['data_change']['readers'])}); the target is "
+                f"(the notebooks whose recorded inputs include `{DATA_CHANGED[0]}` or the whole registry, whose "
+                f"checksums the Data sources page shows: {', '.join(r['data_change']['readers'])}); the target is "
                 f"at most their execution floor plus a warm rebuild, {r['data_change']['bound_s']:.1f} s."
                 if r.get("data_change") else ""))
     L.append("")
@@ -611,9 +623,7 @@ def main() -> None:
                                log=logs))
         timed([JB, "build", ".", "--keep-going"], "rebuild after restoring the data file (not a measure)")
     b["cold"], b["warm"], b["touch"], b["data"] = summary(cold), summary(warm), summary(touch), summary(data_)
-    from analysis._site import dataset_uses
-
-    readers = sorted(dataset_uses().get(DATA_CHANGED[0], []))
+    readers = dependents(DATA_CHANGED[0])
     r["data_change"] = {
         "readers": readers, "executed": executed(logs[-1]),
         "bound_s": round(sum(v for k, v in r["floor_per_notebook"].items() if Path(k).stem in readers)
