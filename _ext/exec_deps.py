@@ -16,6 +16,7 @@ extension adds the inputs the notebook used (``analysis/_deps.py`` records them 
 """
 from __future__ import annotations
 
+import hashlib
 import html
 import os
 from pathlib import Path
@@ -167,15 +168,16 @@ def dependencies(cache_dir: Path, stems: list[str]) -> list[dict]:
         data = []
         for name, res in m["resources"].items():
             files = res["files"]
-            # the resource's own file (the hash the Data sources page shows) is the one named like
-            # the registry path; with several files read, show a hash over all of them
-            own = [s for f, s in files.items() if f.rsplit("/", 1)[-1].split(".")[0] == name]
-            sha = own[0] if len(own) == 1 else _deps.hashlib.sha256(repr(sorted(files.items())).encode()).hexdigest()
+            # one file read: its hash (as the Data sources page shows it); several (a table whose
+            # checks read others): the one named after the dataset, else a hash over all of them
+            own = list(files.values()) if len(files) == 1 else [
+                s for f, s in files.items() if f.rsplit("/", 1)[-1].split(".")[0] == name]
+            sha = own[0] if len(own) == 1 else hashlib.sha256(repr(sorted(files.items())).encode()).hexdigest()
             data.append((name, _deps.short(sha)))
         chapters = sorted((f, s) for f, s in m["files"].items() if f.startswith("book/") and f.endswith(".ipynb"))
         data += [(f, _deps.short(s)) for f, s in m["files"].items() if (f, s) not in chapters]
         if chapters:  # the Data sources page reads which chapter loads what: one item for all of them
-            data.append(("book/*.ipynb", _deps.short(_deps.hashlib.sha256(repr(chapters).encode()).hexdigest())))
+            data.append(("book/*.ipynb", _deps.short(hashlib.sha256(repr(chapters).encode()).hexdigest())))
         rows.append({"notebook": stem, "modules": sorted(mods), "data": sorted(data), "lock": m["lock"]})
     return rows
 

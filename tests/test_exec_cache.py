@@ -252,3 +252,17 @@ def test_book_build_re_executes_exactly_what_changed(tmp_path):
     ran, log = _build(book)
     assert ran == ["surv"] and "surv: data resource 'surveys' changed" in log
     assert f"rows {len(lines) - 2}" in (html / "surv.html").read_text()
+
+
+def test_dependency_table_rows_and_graph_are_deterministic_and_described(project):
+    root, cache_dir, nbs = project
+    rows = exec_deps.dependencies(cache_dir, ["nb_data", "nb_measure", "nb_unrun"])
+    common, rows = exec_deps.split_common(rows)
+    assert common == [("data", sha(root / "analysis/data.py")[:8])]  # used by both: listed once
+    assert rows[0]["data"] == [("b", sha(root / "data/b.csv")[:8])] and rows[0]["modules"] == []
+    assert rows[1]["modules"] == [("measure", sha(root / "analysis/measure.py")[:8])]
+    assert rows[2]["modules"] is None  # no manifest: shown as not recorded
+    svg = exec_deps.graph_svg(rows, {"nb_measure": "Measure chapter"})
+    assert svg == exec_deps.graph_svg(rows, {"nb_measure": "Measure chapter"})
+    assert 'role="img"' in svg and "<title id=" in svg and "Measure chapter uses the modules measure" in svg
+    assert "nb_unrun" not in svg and "http" not in svg
