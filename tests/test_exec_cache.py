@@ -266,3 +266,14 @@ def test_dependency_table_rows_and_graph_are_deterministic_and_described(project
     assert svg == exec_deps.graph_svg(rows, {"nb_measure": "Measure chapter"})
     assert 'role="img"' in svg and "<title id=" in svg and "Measure chapter uses the modules measure" in svg
     assert "nb_unrun" not in svg and "http" not in svg
+
+
+def test_book_status_reports_every_notebook(tmp_path):
+    sys.path.insert(0, str(ROOT / "scripts"))
+    import exec_cache
+
+    from analysis import _site
+
+    st = exec_cache.status(tmp_path / "no-cache")  # nothing cached: every notebook would execute
+    assert list(st) == [p.stem for p in _site.notebooks()]
+    assert set(st.values()) == {"no cached execution of its current code cells"}
