@@ -1,7 +1,9 @@
 # Two commands do everything on a fresh machine:
 #   make book   - create the environment if missing, fetch open data, build the HTML book
+#                 (re-executes exactly the notebooks whose code, analysis modules or data changed)
 #   make test   - every test: unit + data + strict nbval + clean strict build + built-site checks
-# Other targets: refresh (re-execute notebooks in place), pdf, bench, lock, clean.
+# Other targets: book-status (what `make book` would execute), refresh (re-execute notebooks
+# in place), pdf, bench, lock, clean.
 
 SHELL := /bin/bash
 .SHELLFLAGS := -eu -o pipefail -c
@@ -20,7 +22,7 @@ NOTEBOOKS = $(shell $(PY) -m analysis._site notebooks)
 tag-cells:
 	$(PY) scripts/tag_cells.py
 
-.PHONY: tag-cells node-deps linkcheck-external pdf pdf-deps test-pdf datapackage book test env data refresh book-strict test-unit test-nbval test-site pdf bench lock clean system-deps
+.PHONY: book-status tag-cells node-deps linkcheck-external pdf pdf-deps test-pdf datapackage book test env data refresh book-strict test-unit test-nbval test-site pdf bench lock clean system-deps
 
 ## environment: created from the lock file; re-created when the lock changes
 env: $(STAMP)
@@ -35,11 +37,16 @@ $(STAMP): requirements.lock pyproject.toml
 data:
 	@bash scripts/fetch_open_data.sh
 
-## the HTML book, with the execution cache (fast when nothing changed)
+## the HTML book, with the execution cache (fast when nothing changed; a notebook whose code,
+## analysis modules or data changed is re-executed: _ext/exec_deps.py)
 book: env data
 	@echo ">> building the book into _build/html (cached execution)"
 	$(JB) build . --keep-going
 	@echo ">> open _build/html/index.html"
+
+## which notebooks the next `make book` would execute, and why (code, modules or data changed)
+book-status: env
+	$(PY) scripts/exec_cache.py
 
 ## strict build from clean: no stale cache, warnings are errors
 book-strict: env data

@@ -13,7 +13,7 @@ from functools import lru_cache
 
 import pandas as pd
 
-from . import opendata, paths, registry
+from . import _deps, opendata, paths, registry
 from .opendata import provenance  # noqa: F401  (re-exported: read any loaded object's provenance)
 from .validate import DataValidationError, read_table, verify_sha256
 
@@ -193,6 +193,7 @@ def read_open(e: dict):
             raise FileNotFoundError(f"{label} is missing from {path.parent}: run `make env`")
         raise FileNotFoundError(f"{label} is missing: {registry.FETCH_HINT}")
     raw = path.read_bytes()
+    _deps.note_file(label, raw)  # the package file is an input of the notebook (when recording)
     verify_sha256(raw, e["hash"].removeprefix("sha256:"), label, registry.mismatch_hint(pkg))
     options = {k: v for k, v in e["x-reader"].items() if k != "format"}
     reader = opendata.READERS.get(e["x-reader"]["format"])
@@ -214,6 +215,7 @@ def read_open(e: dict):
     return obj
 
 
+@_deps.recorded  # while a book build executes a notebook: note the resource and the files read
 def load(name: str):
     """Load a dataset by name, validated, with provenance attached."""
     e = resource(name)

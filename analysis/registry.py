@@ -19,7 +19,7 @@ import json
 from functools import lru_cache
 from pathlib import Path
 
-from . import paths
+from . import _deps, paths
 from .validate import DataValidationError
 
 DESCRIPTOR = "data/datapackage.json"
@@ -40,6 +40,7 @@ class RegistryError(DataValidationError):
     """A descriptor in data/datapackage.json lacks a field or holds an invalid one."""
 
 
+@_deps.registry_read  # read outside data.load (e.g. the Data sources page): the registry is an input
 @lru_cache(maxsize=1)
 def datapackage() -> dict:
     with open(paths.DATAPACKAGE, encoding="utf-8") as fh:

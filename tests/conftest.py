@@ -31,3 +31,9 @@ def require_fetched():
             found.append(path)
         return found
     return need
+
+
+def pytest_configure(config):
+    # Registered here, not in pyproject.toml: a pyproject change re-creates every clone's .venv.
+    config.addinivalue_line(
+        "markers", "build: runs jupyter-book on a small temporary book (part of make test-unit; about a minute)")
