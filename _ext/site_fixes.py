@@ -16,7 +16,8 @@ any "serious" or "critical" violation, in the light and dark themes):
   outputs (our claims tables) a light background and dark text in dark mode
   but leaves links in the dark theme's light blue (2.2:1 on that grey). A
   small stylesheet, written by this extension, gives those links a dark blue
-  (5.3:1).
+  (5.3:1), and table captions there (the theme's muted light grey) the
+  output's own dark text colour.
 * summary-name comes from markup that vega-embed creates in the browser, so no
   build-time rewrite can reach it; a small inline script (CHART_A11Y_JS)
   fixes it as the charts render. Upstream limitation: vega-embed's action
@@ -40,6 +41,12 @@ CSS = """/* Written by _ext/site_fixes.py: see its docstring. */
 html[data-theme=dark] .bd-content div.cell_output .text_html a,
 html[data-theme=dark] .bd-content div.cell_output .text_html a:visited {
   color: #0b5394;
+}
+/* Dark theme: the theme's muted caption colour (light grey) is meant for a dark page; on
+   that same light output background table captions (the page kit's evidence captions)
+   take the output's own dark text colour instead. */
+html[data-theme=dark] .bd-content div.cell_output .text_html caption {
+  color: inherit;
 }
 """
 
