@@ -175,6 +175,24 @@ def snippet_html(item: dict, plain: str, bib: str) -> str:
 
 # ---- Sphinx side ------------------------------------------------------------------------------
 
+class citable_output(nodes.General, nodes.Element):
+    """A figure or table output with its anchor: a plain <div id=...> in HTML (not a docutils
+    container, whose 'container' class the theme's Bootstrap pads and narrows), transparent
+    in every other builder."""
+
+
+def _visit_html(self, node):
+    self.body.append(self.starttag(node, "div"))
+
+
+def _depart_html(self, node):
+    self.body.append("</div>\n")
+
+
+def _pass(self, node):
+    pass
+
+
 def _chapter_numbers(app) -> dict[str, int]:
     import values_ledger  # the sibling local extension (same reading order)
 
@@ -215,7 +233,7 @@ def _on_doctree_read(app, doctree) -> None:
     items = assign([info for _, info in found], number)
     for (raw, _), item in zip(found, items):
         url, plain, bib = cite(cff, docname, chapter_title, item)
-        wrapper = nodes.container(classes=["citable-output", f"citable-{item['kind']}"], ids=[item["anchor"]])
+        wrapper = citable_output(classes=["citable-output", f"citable-{item['kind']}"], ids=[item["anchor"]])
         parent = raw.parent
         parent[parent.index(raw)] = wrapper  # not replace_self: that would copy the raw's classes
         wrapper += raw
@@ -264,6 +282,8 @@ def setup(app):
     # (an env-level value, like citation.py's CITATION.cff digest).
     app.add_config_value("figure_citation_digest", hashlib.sha256(Path(__file__).read_bytes()).hexdigest(), "env")
     # After citation.py (400) has added the chapter's citation section, before the collectors.
+    app.add_node(citable_output, html=(_visit_html, _depart_html), latex=(_pass, _pass),
+                 text=(_pass, _pass), man=(_pass, _pass), texinfo=(_pass, _pass))
     app.connect("doctree-read", _on_doctree_read, priority=450)
     app.connect("env-purge-doc", _on_purge)
     app.connect("env-merge-info", _on_merge)
