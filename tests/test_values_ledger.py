@@ -162,3 +162,25 @@ def test_missing_kind_is_a_note_by_default_and_can_fail_the_build():
         vl.report(msg, "error", "values_ledger_missing_kind")
     with pytest.raises(Exception, match="values_ledger_missing_kind must be one of"):
         vl.report(None, "loud", "values_ledger_missing_kind")
+
+
+def test_page_glue_output_reaches_the_ledger_with_its_kind():
+    """What analysis.page.glue displays is what the ledger reads (myst-nb keeps output metadata)."""
+    from IPython.core.interactiveshell import InteractiveShell
+    from IPython.utils.capture import capture_output
+    from myst_nb.ext.glue import extract_glue_data_cell
+    from nbformat.v4 import new_code_cell, new_output
+
+    from analysis import page
+
+    InteractiveShell.instance()
+    with capture_output() as cap:
+        page.glue("share", 0.41666, kind="open-data", source="padgett")
+        page.glue("n", 12)
+    cell = new_code_cell("")
+    cell.outputs = [new_output("display_data", data=o.data, metadata=o.metadata) for o in cap.outputs]
+    glue = {k: v for k, v in extract_glue_data_cell(cell)}
+    rows = {r["name"]: r for r in vl.glue_rows(glue, page="book/x", chapter="X", number=1,
+                                               formats={"share": [".1%"]})}
+    assert (rows["share"]["value"], rows["share"]["kind"], rows["share"]["source"]) == ("41.7%", "open-data", "padgett")
+    assert rows["n"]["kind"] == "" and rows["n"]["value"] == "12"
