@@ -194,12 +194,13 @@ def summary(rows: list[dict]) -> tuple[list[str], list[list[str]]]:
     return header, body
 
 
-def table_node(header: list[str], body: list[list[str]], classes=()) -> nodes.table:
-    """A docutils table (header row + body rows of text)."""
+def table_node(header: list[str], body: list[list[str]], classes=(), colwidths=None,
+               literal_columns=()) -> nodes.table:
+    """A docutils table (header row + body rows of text; ``literal_columns`` as code)."""
     table = nodes.table(classes=list(classes))
     group = nodes.tgroup(cols=len(header))
     table += group
-    group += [nodes.colspec(colwidth=1) for _ in header]
+    group += [nodes.colspec(colwidth=w) for w in (colwidths or [1] * len(header))]
     thead = nodes.thead()
     group += thead
     row = nodes.row()
@@ -210,8 +211,8 @@ def table_node(header: list[str], body: list[list[str]], classes=()) -> nodes.ta
     group += tbody
     for cells in body:
         row = nodes.row()
-        for c in cells:
-            row += nodes.entry("", nodes.paragraph(text=c))
+        for i, c in enumerate(cells):
+            row += nodes.entry("", nodes.literal(text=c) if i in literal_columns else nodes.paragraph(text=c))
         tbody += row
     return table
 
