@@ -3,7 +3,8 @@
 #                 (re-executes exactly the notebooks whose code, analysis modules or data changed)
 #   make test   - every test: unit + data + strict nbval + clean strict build + built-site checks
 # Other targets: book-status (what `make book` would execute), refresh (re-execute notebooks
-# in place), pdf, bench, lock, clean.
+# in place), pdf, bench, lock, clean, edition VERSION=x.y.z (cut an edition: version bump +
+# stored values ledger).
 
 SHELL := /bin/bash
 .SHELLFLAGS := -eu -o pipefail -c
@@ -22,7 +23,7 @@ NOTEBOOKS = $(shell $(PY) -m analysis._site notebooks)
 tag-cells:
 	$(PY) scripts/tag_cells.py
 
-.PHONY: book-status tag-cells node-deps linkcheck-external pdf pdf-deps test-pdf datapackage book test env data refresh book-strict test-unit test-nbval test-site pdf bench lock clean system-deps
+.PHONY: book-status edition tag-cells node-deps linkcheck-external pdf pdf-deps test-pdf datapackage book test env data refresh book-strict test-unit test-nbval test-site pdf bench lock clean system-deps
 
 ## environment: created from the lock file; re-created when the lock changes
 env: $(STAMP)
@@ -79,6 +80,13 @@ test: test-unit test-nbval book-strict test-site
 ## re-execute notebooks in place and store their outputs (after an intended change)
 refresh: env data
 	$(PY) scripts/refresh_notebooks.py $(NOTEBOOKS)
+
+## cut an edition: `make edition VERSION=x.y.z` builds the book, stores its values ledger in
+## editions/x.y.z/values.csv, bumps the version in CITATION.cff and pyproject.toml, adds a
+## CHANGELOG.md heading. Rebuild afterwards so the footer and citations name the new edition.
+edition: book
+	@test -n "$(VERSION)" || { echo "usage: make edition VERSION=x.y.z" >&2; exit 2; }
+	$(PY) scripts/edition.py $(VERSION)
 
 ## update the checksums in data/datapackage.json after an intended data change
 datapackage: env

@@ -30,24 +30,9 @@ def _git(root: Path, *args: str) -> str:
 
 
 def _table(rows: list[tuple[str, str]], header: tuple[str, str]) -> nodes.table:
-    table = nodes.table()
-    group = nodes.tgroup(cols=2)
-    table += group
-    group += [nodes.colspec(colwidth=1), nodes.colspec(colwidth=2)]
-    thead = nodes.thead()
-    group += thead
-    row = nodes.row()
-    for h in header:
-        row += nodes.entry("", nodes.paragraph(text=h))
-    thead += row
-    body = nodes.tbody()
-    group += body
-    for a, b in rows:
-        row = nodes.row()
-        row += nodes.entry("", nodes.paragraph(text=a))
-        row += nodes.entry("", nodes.literal(text=b))
-        body += row
-    return table
+    from values_ledger import table_node  # the sibling local extension
+
+    return table_node(list(header), [list(r) for r in rows], colwidths=[1, 2], literal_columns=(1,))
 
 
 class BuildInfo(SphinxDirective):

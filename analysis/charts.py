@@ -8,6 +8,7 @@ arrive rounded from the analysis modules, so specs are deterministic.
 from __future__ import annotations
 
 import os
+import re
 
 import altair as alt
 import pandas as pd
@@ -76,16 +77,28 @@ def _without_empty_layers(chart, inherited: bool = False):
     return chart
 
 
-def finish(chart: alt.TopLevelMixin, title: str, description: str, subtitle: str | None = None) -> alt.TopLevelMixin:
+LABEL_PATTERN = re.compile(r"^[a-z][a-z0-9-]*$")
+
+
+def finish(chart: alt.TopLevelMixin, title: str, description: str, subtitle: str | None = None,
+           label: str | None = None) -> alt.TopLevelMixin:
     """Give a chart its title and text alternative; every builder ends here.
 
     Refuses a chart without a text alternative of at least a sentence, and leaves out layers
-    without rows (see :func:`_without_empty_layers`).
+    without rows (see :func:`_without_empty_layers`). ``label`` (lower case, digits, hyphens,
+    e.g. 'fig-network-cambridge') is the figure's citable anchor on its page, kept in the spec's
+    ``usermeta``; without it the build derives the anchor from the title (_ext/figure_citation.py).
     """
     if not description or len(description) < 20:
         raise ValueError("every chart needs a text alternative of at least a sentence")
+    if label is not None and not LABEL_PATTERN.match(label):
+        raise ValueError(f"chart label {label!r}: use lower-case letters, digits and hyphens")
     t = alt.Title(title, subtitle=subtitle) if subtitle else alt.Title(title)
-    return _without_empty_layers(chart).properties(title=t, description=description)
+    props = {"title": t, "description": description}
+    if label is not None:
+        meta = chart.usermeta if isinstance(getattr(chart, "usermeta", alt.Undefined), dict) else {}
+        props["usermeta"] = {**meta, "label": label}
+    return _without_empty_layers(chart).properties(**props)
 
 
 # --- shared builders -------------------------------------------------------

@@ -21,6 +21,7 @@ from __future__ import annotations
 
 import hashlib
 import html
+import re
 from contextlib import contextmanager
 from collections.abc import Iterable, Mapping
 
@@ -298,10 +299,14 @@ class Table:
     Displays as HTML in a notebook and as full text elsewhere (never truncated).
     """
 
-    def __init__(self, frame: pd.DataFrame, caption: str, index: str | None = None, widths=None):
+    def __init__(self, frame: pd.DataFrame, caption: str, index: str | None = None, widths=None,
+                 label: str | None = None):
         if widths is not None and len(widths) != frame.shape[1] + (index is not None):
             raise ValueError("one width per column")
+        if label is not None and not re.match(r"^[a-z][a-z0-9-]*$", label):
+            raise ValueError(f"table label {label!r}: use lower-case letters, digits and hyphens")
         self.frame, self.caption, self.index, self.widths = frame, caption, index, widths
+        self.label = label
 
     def __len__(self) -> int:
         return len(self.frame)
@@ -316,7 +321,8 @@ class Table:
             lead = f'<th scope="row" style="{CELL_CSS}">{_cell(label)}</th>' if self.index else ""
             body.append("<tr>" + lead + "".join(f'<td style="{CELL_CSS}">{_cell(v)}</td>' for v in rec) + "</tr>")
         layout = ";table-layout:fixed" if self.widths else ""
-        return (f'<table class="compendium-table page-kit-table" style="{TABLE_CSS}{layout}">\n'
+        label = f' data-label="{esc(self.label)}"' if self.label else ""
+        return (f'<table class="compendium-table page-kit-table"{label} style="{TABLE_CSS}{layout}">\n'
                 f'<caption style="caption-side:top;text-align:left">{esc(self.caption)}</caption>\n'
                 + (f"<colgroup>{colgroup}</colgroup>\n" if colgroup else "")
                 + f"<thead><tr>{head}</tr></thead>\n<tbody>\n" + "\n".join(body) + "\n</tbody>\n</table>")
@@ -350,7 +356,8 @@ def evidence_caption(table: pd.DataFrame, evidence: str | None = None, source: s
 
 def table(df: pd.DataFrame, columns: Iterable[str] | None = None, *, caption: str | None = None,
           evidence: str | None = None, source: str | None = None, index: str | None = None,
-          transpose: bool = False, headers: Mapping | None = None, widths=None) -> Table:
+          transpose: bool = False, headers: Mapping | None = None, widths=None,
+          label: str | None = None) -> Table:
     """Render rows for readers: status and evidence-kind codes in words, text in full, a caption.
 
     ``columns`` selects and orders columns, but a status column (``status``, ``*_status``) is
@@ -358,7 +365,9 @@ def table(df: pd.DataFrame, columns: Iterable[str] | None = None, *, caption: st
     ``transpose`` shows one column per row (the index becomes the header). A published table
     must carry a status or evidence-kind column. ``caption`` is added after the evidence caption
     (:func:`evidence_caption`, which also takes ``evidence`` and ``source``). ``headers`` renames
-    columns for display (after the codes are put in words).
+    columns for display (after the codes are put in words). ``label`` (lower case, digits,
+    hyphens) is the table's citable anchor on its page (else the build derives one from the
+    caption; _ext/figure_citation.py).
     """
     cols = list(df.columns) if columns is None else list(columns)
     unknown = [c for c in cols if c not in df.columns]
@@ -387,7 +396,7 @@ def table(df: pd.DataFrame, columns: Iterable[str] | None = None, *, caption: st
             raise ValueError("transpose needs index= (the column whose values head the columns)")
         out = out.T.rename_axis(None, axis=1)
         index = "field"
-    return Table(out, cap, index=index, widths=widths)
+    return Table(out, cap, index=index, widths=widths, label=label)
 
 
 # ---- this chapter's claims -------------------------------------------------------------------
