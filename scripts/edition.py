@@ -54,7 +54,12 @@ def bump(root: Path, version: str, date: str) -> list[Path]:
         touched.append(pyproject)
     if changelog.exists():
         text = changelog.read_text(encoding="utf-8")
-        if not re.search(rf"^## {re.escape(version)}\b", text, re.M):
+        unreleased = re.search(r"^## Unreleased[ \t]*$", text, re.M)
+        if unreleased:  # the words written while the edition was prepared become its entry
+            text = text[:unreleased.start()] + f"## {version} — {date}" + text[unreleased.end():]
+            changelog.write_text(text, encoding="utf-8")
+            touched.append(changelog)
+        elif not re.search(rf"^## {re.escape(version)}\b", text, re.M):
             heading = (f"## {version} — {date}\n\n- (Say in words what this edition changed; the number-by-number "
                        "account is the book's 'What changed between editions' page.)\n\n")
             m = re.search(r"^## ", text, re.M)

@@ -145,11 +145,16 @@ def test_edition_script_bumps_version_and_stores_ledger(tmp_path):
     log = (root / "CHANGELOG.md").read_text()
     assert log.index("## 0.2.0 — 2026-12-24") < log.index("## 0.1.0")
     assert (root / "editions" / "0.2.0" / "values.csv").read_text() == ledger.read_text()
+    # an "Unreleased" section becomes the next edition's entry, words kept
+    (root / "CHANGELOG.md").write_text(log.replace("## 0.2.0", "## Unreleased\n\nNew words.\n\n## 0.2.0"))
+    assert edition.main(["0.3.0", "--date", "2027-01-02", "--ledger", str(ledger), "--root", str(root)]) == 0
+    log = (root / "CHANGELOG.md").read_text()
+    assert "## Unreleased" not in log and log.index("## 0.3.0 — 2027-01-02\n\nNew words.") < log.index("## 0.2.0")
     # the same edition twice, a bad version and a missing ledger are refused
     assert edition.main(["0.2.0", "--ledger", str(ledger), "--root", str(root)]) == 2
     assert edition.main(["2.0", "--ledger", str(ledger), "--root", str(root)]) == 2
-    assert edition.main(["0.3.0", "--ledger", str(root / "nope.csv"), "--root", str(root)]) == 2
-    assert 'version: "0.2.0"' in (root / "CITATION.cff").read_text()  # nothing bumped on failure
+    assert edition.main(["0.4.0", "--ledger", str(root / "nope.csv"), "--root", str(root)]) == 2
+    assert 'version: "0.3.0"' in (root / "CITATION.cff").read_text()  # nothing bumped on failure
 
 
 def test_missing_kind_is_a_note_by_default_and_can_fail_the_build():
