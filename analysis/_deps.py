@@ -199,6 +199,27 @@ def recorded(load):
     return wrapper
 
 
+@contextmanager
+def entry_read(name: str):
+    """``registry.entry(name)`` outside data.load: that entry is the input, not the whole registry.
+
+    (A page-kit lookup such as a table's primary key reads only the entry of a table the notebook
+    has loaded; recording the whole registry would re-execute every chapter after any data change.)
+    """
+    if RECORDER is None or RECORDER.stack:
+        yield
+        return
+    res = RECORDER.resources.setdefault(name, {"files": set(), "external": {}, "entry": None})
+    RECORDER.stack.append(name)  # the registry read below is this entry's, not the whole file's
+    try:
+        yield res
+    finally:
+        RECORDER.stack.pop()
+        if res["entry"] is None and not res["files"]:  # an unknown name: nothing was read
+            del RECORDER.resources[name]
+    RECORDER.write()
+
+
 def registry_read(read):
     """Decorator for the (cached) registry reader: used outside data.load, the whole file is an input."""
     @wraps(read)

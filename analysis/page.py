@@ -71,8 +71,15 @@ def table_name(table: pd.DataFrame) -> str:
 
 def _primary_key(table: pd.DataFrame) -> str | None:
     """The id column the registry declares for this table (schema primaryKey), if any."""
-    path = (table.attrs.get("provenance") or {}).get("path")
-    for res in data.datapackage()["resources"]:
+    prov = table.attrs.get("provenance") or {}
+    path, name = prov.get("path"), prov.get("name")
+    # a loaded table names its registry entry: read only that one (the whole registry would become
+    # an input of the notebook, re-executing every chapter after any data change; issue 16)
+    try:
+        candidates = [data.resource(name)] if isinstance(name, str) else None
+    except KeyError:
+        candidates = None
+    for res in candidates or data.datapackage()["resources"]:
         if path and "data/" + res.get("path", "") == path:
             key = res.get("schema", {}).get("primaryKey")
             return key[0] if isinstance(key, list) and len(key) == 1 else key

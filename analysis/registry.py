@@ -58,9 +58,14 @@ def names() -> list[str]:
 
 
 def entry(name: str) -> dict:
-    for e in entries():
-        if e["name"] == name:
-            return e
+    """The descriptor of one dataset. Read in a recording kernel, that entry (not the whole
+    registry) becomes an input of the notebook (:func:`analysis._deps.entry_read`)."""
+    with _deps.entry_read(name) as res:
+        for e in entries():
+            if e["name"] == name:
+                if res is not None:
+                    res["entry"] = _deps.entry_hash(e)
+                return e
     raise KeyError(f"no dataset named '{name}' in {DESCRIPTOR}; known: {', '.join(names())}")
 
 

@@ -40,9 +40,11 @@ def sha(path: Path) -> str:
 
 CHILD = textwrap.dedent("""
     import json, sys
-    from analysis import data, networks, paths
-    data.load("surveys")
+    from analysis import data, networks, page, paths
+    surveys = data.load("surveys")
     data.load("florentine_business")
+    page.row(surveys, "CBR-CAM")  # the page kit looks up the table's key in its registry entry
+    data.resource("emon")         # one entry read outside a load: that entry, not the registry
     refused = []
     for how in ("open", "pandas"):
         try:
@@ -85,6 +87,8 @@ def test_recording_notes_each_resource_and_the_files_it_read(recorded):
     (label, h), = m["resources"]["florentine_business"]["files"].items()  # a file inside a PyPI package
     assert label.startswith("ergmx==") and len(h) == 64
     assert "data/datapackage.json" not in m["files"]  # the registry entry is recorded per resource
+    emon = next(e for e in json.loads(paths.DATAPACKAGE.read_text())["x-open-data"] if e["name"] == "emon")
+    assert m["resources"]["emon"] == {"entry": _deps.entry_hash(emon), "files": {}}
     assert _deps.stale_reasons(m) == []
 
 
