@@ -13,6 +13,7 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 from scipy import stats
+from . import stats as _stats  # the one statistics helper (Wilson intervals)
 
 
 def _initial(initial) -> np.ndarray:
@@ -191,20 +192,12 @@ def agglomeration_explorer_table(caps, n_entrants: int, n_runs: int, seed: int, 
         shares, locked = agglomeration_final_shares(n_entrants, n_runs, seed + i, strength=strength,
                                                     cap=cap, preference=preference)
         label = cap_label(cap)
-        lo, hi = _wilson(int(locked.sum()), n_runs)
+        lo, hi = (float(x) for x in _stats.wilson(int(locked.sum()), n_runs))
         hists.append(share_histogram(shares, bins).assign(returns=label))
         rows.append({"returns": label, "cap": cap, "locked_share": round(float(locked.mean()), 4),
                      "locked_low": round(lo, 4), "locked_high": round(hi, 4),
                      "sd_share": round(float(shares.std(ddof=1)), 4), "seed": seed + i})
     return pd.concat(hists, ignore_index=True), pd.DataFrame(rows)
-
-
-def _wilson(k: int, n: int, z: float = 1.959964) -> tuple[float, float]:
-    """Wilson score interval for a proportion k/n (used for shares of histories)."""
-    p = k / n
-    centre = (p + z * z / (2 * n)) / (1 + z * z / n)
-    half = z / (1 + z * z / n) * np.sqrt(p * (1 - p) / n + z * z / (4 * n * n))
-    return float(max(0.0, centre - half)), float(min(1.0, centre + half))
 
 
 def polya_summary(polya: pd.DataFrame, alpha: float = 0.05, start: str = "1:1") -> dict:
