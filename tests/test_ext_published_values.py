@@ -11,7 +11,8 @@ from sphinx_helpers import build, project
 sys.path.insert(0, str(paths.ROOT / "_ext"))
 import published_values  # noqa: E402  (the extension module, from _ext/)
 
-CONF = ("extensions = ['myst_parser', 'published_values']\n"
+CONF = ("extensions = ['myst_nb', 'published_values']\n"
+        "nb_execution_mode = 'off'\n"
         "published_values_page = 'sources'\n")
 
 
