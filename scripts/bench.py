@@ -461,7 +461,7 @@ def write_report(r: dict) -> None:
     L.append(f"Cold build / floor = {r['ratios']['cold_vs_floor']:.2f}; "
              f"warm / cold = {r['ratios']['warm_vs_cold']:.2f}; touched / cold = {r['ratios']['touch_vs_cold']:.2f}. "
              f"Touching a notebook changes its modification time only: the execution cache is keyed on the code "
-             f"cells, so nothing is re-executed; Sphinx re-reads that page and re-writes the pages that depend on it."
+             f"cells and the recorded inputs (modules, data, lock), none of which changed, so nothing is re-executed; Sphinx re-reads that page and re-writes the pages that depend on it."
              + (f" After the data change the build re-executed {', '.join(r['data_change']['executed']) or 'nothing'} "
                 f"(the notebooks whose recorded inputs include `{DATA_CHANGED[0]}` or the whole registry, whose "
                 f"checksums the Data sources page shows: {', '.join(r['data_change']['readers'])}); the target is "
