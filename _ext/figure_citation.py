@@ -130,6 +130,20 @@ def assign(items: list[dict], chapter: int) -> list[dict]:
     return out
 
 
+_SENTENCE_END = re.compile(r"\.(?=\s+[A-Z‘“'\"]|\s*$)")
+
+
+def cite_title(kind: str, title: str) -> str:
+    """The title a citation gives: a chart's title; a table caption's first sentence, without its
+    evidence lead ('Published (transcribed): ') or status note, and without a final full stop."""
+    title = (title or "").strip()
+    if kind == "table":
+        title = _EVIDENCE_LEAD.sub("", title, count=1)
+        m = _SENTENCE_END.search(title)
+        title = title[:m.start()] if m else title
+    return title.rstrip(" .")
+
+
 def cite(cff: dict, pagename: str, chapter_title: str, item: dict) -> tuple[str, str, str]:
     """(url, plain text, BibTeX @misc) for one figure or table."""
     from citation import author_names, tex_escape  # the sibling local extension
@@ -137,8 +151,8 @@ def cite(cff: dict, pagename: str, chapter_title: str, item: dict) -> tuple[str,
     url = f"{cff['url'].rstrip('/')}/{pagename}.html#{item['anchor']}"
     year = str(cff["date-released"])[:4]
     authors = author_names(cff)
-    if item.get("title"):
-        title = f"{item['name']}: {item['title']}"
+    if cite_title(item["kind"], item.get("title")):
+        title = f"{item['name']}: {cite_title(item['kind'], item['title'])}"
     elif item.get("section"):
         title = f"{item['name']} (section “{item['section']}”)"
     else:

@@ -280,6 +280,8 @@ EVIDENCE_KINDS = {**KIND_WORDS, "simulated": "Simulated (labelled)"}
 STATUS_NOTE = f"Status: '{STATUS_WORDS['read-in-source']}' (checked in the source) or " \
               f"'{STATUS_WORDS['second-hand']}' (quoted from another publication)."
 MISSING = "—"
+# A cell this long (characters) makes a table text-heavy: one card per row on a phone.
+CARD_TEXT_CHARS = 80
 # Inline, because notebook HTML outputs carry no stylesheet of their own; long words (source
 # keys, URLs) wrap instead of widening the page.
 TABLE_CSS = "width:100%;border-collapse:collapse;font-size:0.85em"
@@ -318,18 +320,28 @@ class Table:
     def __len__(self) -> int:
         return len(self.frame)
 
+    def text_heavy(self) -> bool:
+        """True when some cell holds a sentence or more (:data:`CARD_TEXT_CHARS`): such a table
+        reads as cards on a phone; a table of short values scrolls sideways instead."""
+        return any(len(str(v)) >= CARD_TEXT_CHARS for v in self.frame.to_numpy().ravel())
+
     def _repr_html_(self) -> str:
         esc = html.escape
         cols = ([self.index] if self.index else []) + [str(c) for c in self.frame.columns]
         colgroup = "".join(f'<col style="width:{w}%">' for w in self.widths) if self.widths else ""
         head = "".join(f'<th scope="col" style="{CELL_CSS}">{esc(c)}</th>' for c in cols)
         body = []
+        # each cell names its column (data-col), so that on a phone a text-heavy table can be shown
+        # as one card per row with the column names as labels (_static/reading.css)
+        names = [esc(str(c)) for c in self.frame.columns]
         for label, rec in zip(self.frame.index, self.frame.itertuples(index=False)):
             lead = f'<th scope="row" style="{CELL_CSS}">{_cell(label)}</th>' if self.index else ""
-            body.append("<tr>" + lead + "".join(f'<td style="{CELL_CSS}">{_cell(v)}</td>' for v in rec) + "</tr>")
+            body.append("<tr>" + lead + "".join(f'<td data-col="{n}" style="{CELL_CSS}">{_cell(v)}</td>'
+                                                for n, v in zip(names, rec)) + "</tr>")
         layout = ";table-layout:fixed" if self.widths else ""
         label = f' data-label="{esc(self.label)}"' if self.label else ""
-        return (f'<table class="compendium-table page-kit-table"{label} style="{TABLE_CSS}{layout}">\n'
+        cards = " page-kit-cards" if self.text_heavy() else ""
+        return (f'<table class="compendium-table page-kit-table{cards}"{label} style="{TABLE_CSS}{layout}">\n'
                 f'<caption style="caption-side:top;text-align:left">{esc(self.caption)}</caption>\n'
                 + (f"<colgroup>{colgroup}</colgroup>\n" if colgroup else "")
                 + f"<thead><tr>{head}</tr></thead>\n<tbody>\n" + "\n".join(body) + "\n</tbody>\n</table>")

@@ -92,6 +92,19 @@ def test_citation_snippet_parses_and_names_everything():
     assert parse_string(details.select_one("pre.figure-citation-bibtex").get_text(), "bibtex").entries
 
 
+def test_a_table_is_cited_by_its_caption_s_first_sentence():
+    caption = ("Published (transcribed): Claims ledger: the programme's findings (data/published/claims.csv). "
+               "Status: 'read in source' (checked in the source) or 'second-hand'. 6 claims of this chapter.")
+    assert fc.cite_title("table", caption) == "Claims ledger: the programme's findings (data/published/claims.csv)"
+    assert fc.cite_title("figure", "Mixing of the chains, 1.5 ties.") == "Mixing of the chains, 1.5 ties"
+    assert fc.cite_title("table", "Open data: E–I index v. 2.1 per network") == "E–I index v. 2.1 per network"
+    (item,) = fc.assign([{"kind": "table", "title": caption, "label": "", "section": ""}], 3)
+    _, plain, bib = fc.cite(CFF, "book/networking", "Inter-firm networking", item)
+    assert "Table 3.1: Claims ledger: the programme's findings (data/published/claims.csv). In: Inter-firm" in plain
+    assert "Status" not in plain and ".." not in plain
+    assert parse_string(bib, "bibtex").entries
+
+
 def test_missing_label_message_counts_unlabelled():
     items = fc.assign([{"kind": "figure", "title": "A", "label": "", "section": ""},
                        {"kind": "figure", "title": "", "label": "fig-b", "section": ""},

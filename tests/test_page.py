@@ -135,6 +135,17 @@ def test_glued_values_carry_their_evidence_kind_and_source(glued):
 
 # ---- tables ----------------------------------------------------------------------------------
 
+def test_text_heavy_tables_become_cards_on_a_phone_and_cells_name_their_column():
+    short = page.Table(pd.DataFrame({"network": ["Texas"], "ties": [12]}), "Open data: ties.")
+    long = page.Table(pd.DataFrame({"claim": ["x" * page.CARD_TEXT_CHARS], "status": ["read in source"]}),
+                      "Published: claims.")
+    assert not short.text_heavy() and long.text_heavy()
+    s = BeautifulSoup(long._repr_html_(), "html.parser")
+    assert "page-kit-cards" in s.table["class"]
+    assert [td["data-col"] for td in s.select("td")] == ["claim", "status"]
+    assert "page-kit-cards" not in BeautifulSoup(short._repr_html_(), "html.parser").table["class"]
+
+
 def cells(t):
     s = BeautifulSoup(t._repr_html_(), "html.parser")
     return s, [[c.get_text() for c in tr.find_all(["th", "td"])] for tr in s.find_all("tr")]
