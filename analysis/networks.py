@@ -15,7 +15,7 @@ import networkx as nx
 import numpy as np
 import pandas as pd
 
-from . import stats
+from . import exact_null, stats
 
 __all__ = [
     "undirected", "density", "degree_centralisation", "clustering", "components",
@@ -361,10 +361,14 @@ def _rewire_many(problems, n_chains, attempts_per_tie, seed, trace_points):
 
 
 def _degree_result(codes, edges, res, n_chains, attempts_per_tie, seed, nodes):
-    null = res["null"]
     obs = float(_ei_from_codes(codes, edges))
+    if "exact" in res:  # an exact null (point mass or every graph counted): no Monte Carlo error
+        return {**res, "null": res["values"], "n_chains": 0, "attempts_per_tie": attempts_per_tie,
+                "n_attempts": 0, "acceptance": np.nan, "seed": seed, "trace": _EMPTY_TRACE.copy(),
+                "nodes": nodes, "edges": None}
+    null = res["null"]
     return {
-        "observed": obs, "null": null, "null_mean": float(null.mean()),
+        "exact": False, "observed": obs, "null": null, "null_mean": float(null.mean()),
         "ci_low": float(np.percentile(null, 2.5)), "ci_high": float(np.percentile(null, 97.5)),
         "p_value": stats.pvalue_from_null(null, obs, exact=False),
         "p_interval": stats.mc_pvalue_interval(null, obs),
@@ -375,30 +379,53 @@ def _degree_result(codes, edges, res, n_chains, attempts_per_tie, seed, nodes):
     }
 
 
+_EMPTY_TRACE = pd.DataFrame(columns=["attempts_per_tie", "ei_mean", "ei_low", "ei_high", "ties_kept"])
+
+
+def _point_mass(codes, edges):
+    """The exact null of an E-I index the degrees fix (:func:`_ei_fixed_by_degrees`): one value, p = 1."""
+    obs = float(_ei_from_codes(codes, edges))
+    return {"exact": True, "observed": obs, "values": np.array([obs]), "probs": np.array([1.0]),
+            "n_graphs": None, "null_mean": obs, "ci_low": obs, "ci_high": obs, "p_value": 1.0,
+            "p_interval": (1.0, 1.0), "p_min": 1.0}
+
+
+def _exact_or_none(codes, edges, exact_nodes):
+    """:func:`analysis.exact_null.exact_ei_null` when two groups and at most ``exact_nodes`` tied
+    nodes (and the count fits its state budget); None otherwise (Monte Carlo is used)."""
+    tied = np.count_nonzero(np.bincount(edges.ravel(), minlength=len(codes)))
+    if codes.max() > 1 or tied > exact_nodes:
+        return None
+    try:
+        return exact_null.exact_ei_null(codes, edges)
+    except exact_null.TooLarge:
+        return None
+
+
 def degree_preserving_nulls(items, n_chains: int = 300, attempts_per_tie: int = 20,
-                            seed: int = 0, trace_points: int = 20, shortcut: bool = True) -> list:
+                            seed: int = 0, trace_points: int = 20, shortcut: bool = True,
+                            exact_nodes: int = 0) -> list:
     """:func:`degree_preserving_null` for several (G, groups) pairs in one vectorised run.
 
     Each result is the one :func:`degree_preserving_null` gives for that pair alone. With
     ``shortcut``, a pair whose E-I index no rewiring can change (:func:`_ei_fixed_by_degrees`)
-    gets its point-mass null directly (edges None, empty trace, acceptance NaN).
+    gets its exact point-mass null directly (p = 1, edges None, empty trace, acceptance NaN).
+    A two-group pair with at most ``exact_nodes`` tied nodes gets the exact null of
+    :mod:`analysis.exact_null` (every simple graph with its degrees counted; ``exact`` True,
+    ``values``/``probs``/``n_graphs``) if the count fits that module's state budget; all other
+    pairs get Monte Carlo chains (``exact`` False).
     """
     if n_chains < 1 or attempts_per_tie < 1:
         raise ValueError(f"n_chains and attempts_per_tie must be >= 1, got {n_chains}, {attempts_per_tie}")
     items = list(items)
     problems = [_ei_arrays(G, groups) for G, groups in items]
-    fixed = [shortcut and _ei_fixed_by_degrees(c, e) for c, e in problems]
-    runs = iter(_rewire_many([p for p, f in zip(problems, fixed) if not f], n_chains,
+    exact = [_point_mass(c, e) if shortcut and _ei_fixed_by_degrees(c, e) else _exact_or_none(c, e, exact_nodes)
+             for c, e in problems]
+    runs = iter(_rewire_many([p for p, x in zip(problems, exact) if x is None], n_chains,
                              attempts_per_tie, seed, trace_points))
     out = []
-    for (G, groups), (c, e), f in zip(items, problems, fixed):
-        if f:  # every rewiring has the observed E-I: no need to run the chains
-            obs = float(_ei_from_codes(c, e))
-            run = {"null": np.full(n_chains, obs), "edges": None, "acceptance": np.nan,
-                   "n_attempts": 0, "trace": pd.DataFrame(columns=["attempts_per_tie", "ei_mean",
-                                                                   "ei_low", "ei_high", "ties_kept"])}
-        else:
-            run = next(runs)
+    for (G, groups), (c, e), x in zip(items, problems, exact):
+        run = next(runs) if x is None else x
         out.append(_degree_result(c, e, run, n_chains, attempts_per_tie, seed,
                                   _sorted(undirected(G).subgraph(_groups_map(G, groups)))))
     return out
@@ -417,7 +444,8 @@ def _ei_fixed_by_degrees(codes, edges) -> bool:
 
 
 def degree_preserving_null(G, groups, n_chains: int = 300, attempts_per_tie: int = 20,
-                           seed: int = 0, trace_points: int = 20, shortcut: bool = True) -> dict:
+                           seed: int = 0, trace_points: int = 20, shortcut: bool = True,
+                           exact_nodes: int = 0) -> dict:
     """E-I index on graphs rewired by double-edge swaps that keep every node's degree.
 
     Works on the undirected simple graph among the grouped nodes (the graph the E-I index
@@ -437,7 +465,8 @@ def degree_preserving_null(G, groups, n_chains: int = 300, attempts_per_tie: int
     mean share of the observed ties still present).
     """
     return degree_preserving_nulls([(G, groups)], n_chains=n_chains, attempts_per_tie=attempts_per_tie,
-                                   seed=seed, trace_points=trace_points, shortcut=shortcut)[0]
+                                   seed=seed, trace_points=trace_points, shortcut=shortcut,
+                                   exact_nodes=exact_nodes)[0]
 
 
 def expected_ei_random(n_by_group: Mapping) -> float:
@@ -554,9 +583,14 @@ LOCATION_WORDS = {"L": "local", "NL": "non-local", "B": "both"}
 
 _INTERNAL, _CHANCE, _EXTERNAL, _CANNOT = ("more internal than chance", "within chance range",
                                          "more external than chance", "test cannot reject")
-_UNDECIDED = "undecided at this Monte Carlo size"
+_UNDECIDED = "borderline"
 _LABEL_ONLY = "internal under label shuffle only"
-_VERDICTS = (_INTERNAL, _CHANCE, _EXTERNAL, _CANNOT, _UNDECIDED, _LABEL_ONLY)
+_DEGREE_ONLY = "internal under degree-preserving null only"
+_EXT_LABEL_ONLY, _EXT_DEGREE_ONLY = ("external under label shuffle only",
+                                     "external under degree-preserving null only")
+_DISAGREE = "nulls disagree"
+_VERDICTS = (_INTERNAL, _CHANCE, _EXTERNAL, _CANNOT, _UNDECIDED, _LABEL_ONLY, _DEGREE_ONLY,
+             _EXT_LABEL_ONLY, _EXT_DEGREE_ONLY, _DISAGREE)
 #: Test level for the verdicts.
 ALPHA = 0.05
 
@@ -564,8 +598,9 @@ ALPHA = 0.05
 def _verdict(observed, null_mean, p_value, p_min, p_interval=None, alpha=ALPHA) -> str:
     """Verdict of one test: "test cannot reject" when even the most extreme outcome in the null's
     support would have p > alpha; internal/external when p <= alpha, else chance range. For a
-    Monte Carlo p-value whose interval (``p_interval``) straddles alpha, more draws could flip
-    the call, so the verdict is "undecided at this Monte Carlo size"."""
+    Monte Carlo p-value whose interval (``p_interval``, :func:`analysis.stats.mc_pvalue_interval`,
+    which contains the reported p) straddles alpha, more draws could flip the call, so the
+    verdict is "borderline" and the page gives the interval."""
     low, high = p_interval if p_interval is not None else (p_value, p_value)
     if p_min > alpha and low > alpha:
         return _CANNOT
@@ -639,7 +674,8 @@ def drawing_tables(G, seed: int = 0, attrs=(), location_attr: str | None = None,
 
 def location_ei_table(graphs: Mapping, attr: str = "Location", both: str = "exclude",
                       n_perm: int = 2000, seed: int = 0, n_chains: int = 300,
-                      attempts_per_tie: int = 20, max_exact: int = stats.MAX_EXACT) -> pd.DataFrame:
+                      attempts_per_tie: int = 20, max_exact: int = stats.MAX_EXACT,
+                      exact_nodes: int = 0) -> pd.DataFrame:
     """E-I index of the local / non-local partition per network, under two nulls.
 
     Everything is on the undirected simple graph among the organisations the ``both`` policy
@@ -647,26 +683,26 @@ def location_ei_table(graphs: Mapping, attr: str = "Location", both: str = "excl
     n_excluded, ties, external, internal, ei_index, boundary_share, expected_random
     (:func:`expected_ei_random`); the **label shuffle** (:func:`ei_permutation_test`): exact,
     n_labelings, null_mean, ci_low, ci_high, p_value, p_min (smallest attainable p),
-    verdict_label; the **degree-preserving null** (:func:`degree_preserving_null`): deg_null_mean,
+    verdict_label; the **degree-preserving null** (:func:`degree_preserving_null`; exact for
+    networks of at most ``exact_nodes`` tied organisations): deg_exact, deg_null_mean,
     deg_ci_low, deg_ci_high, deg_p_value, deg_p_low, deg_p_high (its Monte Carlo
-    interval), deg_p_min, verdict_degree; and ``verdict``: "more
-    internal than chance" only when both nulls say so, "internal under label shuffle only" when
-    only the shuffle does, otherwise the label-shuffle verdict. Per-test verdicts (level
-    :data:`ALPHA`, two-sided): "test cannot reject" if p_min > ALPHA; "undecided at this Monte
-    Carlo size" if the p-value's Monte Carlo interval straddles ALPHA; else internal/external if
+    interval; the point when exact), deg_p_min, verdict_degree; and ``verdict``, the two
+    combined symmetrically (:func:`combine_verdicts`). Per-test verdicts (level
+    :data:`ALPHA`, two-sided): "test cannot reject" if p_min > ALPHA; "borderline" if the
+    p-value's Monte Carlo interval straddles ALPHA; else internal/external if
     p <= ALPHA (side = observed below/above the null mean), else "within chance range".
     One group only, or no ties: NaN measures, verdict "undefined", reason in ``note``.
     Floats rounded to 3 decimals, p-values to 4 (smallest attainable p to 6).
     """
     return location_ei_tables(graphs, policies=(both,), attr=attr, n_perm=n_perm, seed=seed,
                               n_chains=n_chains, attempts_per_tie=attempts_per_tie,
-                              max_exact=max_exact)[both]
+                              max_exact=max_exact, exact_nodes=exact_nodes)[both]
 
 
 def location_ei_tables(graphs: Mapping, policies=("exclude", "local"), attr: str = "Location",
                        n_perm: int = 2000, seed: int = 0, n_chains: int = 300,
                        attempts_per_tie: int = 20, max_exact: int = stats.MAX_EXACT,
-                       with_traces: bool = False):
+                       with_traces: bool = False, exact_nodes: int = 0):
     """:func:`location_ei_table` for several ``both`` policies: {policy: table}, each identical
     to the single-policy call. A network whose partition is the same under two policies (no
     "both" organisation) is tested once, and all degree-preserving nulls run in one batch.
@@ -682,7 +718,7 @@ def location_ei_tables(graphs: Mapping, policies=("exclude", "local"), attr: str
     firsts = sorted(set(unique.values()))
     degs = dict(zip(firsts, degree_preserving_nulls([(todo[t][2], todo[t][3]) for t in firsts],
                                                     n_chains=n_chains, attempts_per_tie=attempts_per_tie,
-                                                    seed=seed)))
+                                                    seed=seed, exact_nodes=exact_nodes)))
     labs = {t: ei_permutation_test(todo[t][2], todo[t][3], n_perm=n_perm, seed=seed, max_exact=max_exact)
             for t in firsts}
     traces = {both: {} for both in policies}
@@ -694,7 +730,7 @@ def location_ei_tables(graphs: Mapping, policies=("exclude", "local"), attr: str
     for both in policies:
         tab = pd.DataFrame([r for r in rows if r["policy"] == both])
         tab[["external", "internal", "n_labelings"]] = tab[["external", "internal", "n_labelings"]].astype("Int64")
-        tab["exact"] = tab["exact"].astype("boolean")
+        tab[["exact", "deg_exact"]] = tab[["exact", "deg_exact"]].astype("boolean")
         floats = ["ei_index", "boundary_share", "expected_random", "null_mean", "ci_low", "ci_high",
                   "deg_null_mean", "deg_ci_low", "deg_ci_high"]
         tab[floats] = tab[floats].round(3)
@@ -716,7 +752,7 @@ def _ei_row(name, G, both, attr, todo, k):
            "ei_index": np.nan, "boundary_share": np.nan, "expected_random": np.nan,
            "exact": pd.NA, "n_labelings": pd.NA, "null_mean": np.nan, "ci_low": np.nan,
            "ci_high": np.nan, "p_value": np.nan, "p_min": np.nan, "verdict_label": "undefined",
-           "deg_null_mean": np.nan, "deg_ci_low": np.nan, "deg_ci_high": np.nan,
+           "deg_exact": pd.NA, "deg_null_mean": np.nan, "deg_ci_low": np.nan, "deg_ci_high": np.nan,
            "deg_p_value": np.nan, "deg_p_low": np.nan, "deg_p_high": np.nan, "deg_p_min": np.nan,
            "verdict_degree": "undefined",
            "verdict": "undefined", "note": ""}
@@ -737,20 +773,51 @@ def two_null_verdicts(lab: dict, deg: dict) -> dict:
     shuffle does, otherwise the label-shuffle verdict). See :func:`_verdict` for one test."""
     v_lab = _verdict(lab["observed"], lab["null_mean"], lab["p_value"], lab["p_min"], lab["p_interval"])
     v_deg = _verdict(deg["observed"], deg["null_mean"], deg["p_value"], deg["p_min"], deg["p_interval"])
-    combined = (_INTERNAL if v_lab == _INTERNAL and v_deg == _INTERNAL
-                else _LABEL_ONLY if v_lab == _INTERNAL else v_lab)
-    return {"verdict_label": v_lab, "verdict_degree": v_deg, "verdict": combined}
+    return {"verdict_label": v_lab, "verdict_degree": v_deg, "verdict": combine_verdicts(v_lab, v_deg)}
+
+
+def combine_verdicts(v_lab: str, v_deg: str) -> str:
+    """The combined verdict of the two nulls, symmetric in them (no null can only remove a call).
+
+    Both internal (external): that verdict. Exactly one internal: "internal under label shuffle
+    only" or "internal under degree-preserving null only" (likewise a one-sided "external" keeps the
+    null's name). Otherwise: "borderline" if either test is borderline, "test cannot reject" if both
+    cannot, else "within chance range". Table: :func:`combined_verdict_rules`.
+    """
+    for v in (v_lab, v_deg):
+        if v not in _VERDICTS[:5]:
+            raise ValueError(f"not a single-test verdict: {v!r}")
+    if v_lab == v_deg and v_lab in (_INTERNAL, _EXTERNAL, _CANNOT, _CHANCE, _UNDECIDED):
+        return v_lab
+    if _INTERNAL in (v_lab, v_deg) and _EXTERNAL not in (v_lab, v_deg):
+        return _LABEL_ONLY if v_lab == _INTERNAL else _DEGREE_ONLY
+    if _EXTERNAL in (v_lab, v_deg) and _INTERNAL not in (v_lab, v_deg):
+        return _EXT_LABEL_ONLY if v_lab == _EXTERNAL else _EXT_DEGREE_ONLY
+    if _INTERNAL in (v_lab, v_deg):  # one internal, one external: the nulls contradict each other
+        return _DISAGREE
+    if _UNDECIDED in (v_lab, v_deg):
+        return _UNDECIDED
+    return _CHANCE
+
+
+def combined_verdict_rules() -> pd.DataFrame:
+    """Every pair of single-test verdicts with its combined verdict (:func:`combine_verdicts`):
+    the rule stated as a table, columns label shuffle, degree-preserving, combined."""
+    single = (_INTERNAL, _CHANCE, _EXTERNAL, _CANNOT, _UNDECIDED)
+    return pd.DataFrame([{"label shuffle": a, "degree-preserving": b, "combined": combine_verdicts(a, b)}
+                         for a in single for b in single])
 
 
 def ei_two_nulls(G, groups, n_perm: int = 2000, seed: int = 0, n_chains: int = 300,
-                 attempts_per_tie: int = 20, max_exact: int = stats.MAX_EXACT) -> dict:
+                 attempts_per_tie: int = 20, max_exact: int = stats.MAX_EXACT, exact_nodes: int = 0) -> dict:
     """The E-I index of ``groups`` in ``G`` judged against both nulls, as in :func:`location_ei_table`.
 
     Returns ``label`` (:func:`ei_permutation_test`), ``degree`` (:func:`degree_preserving_null`)
     and their verdicts (:func:`two_null_verdicts`). Same seed for both, as in the table.
     """
     lab = ei_permutation_test(G, groups, n_perm=n_perm, seed=seed, max_exact=max_exact)
-    deg = degree_preserving_null(G, groups, n_chains=n_chains, attempts_per_tie=attempts_per_tie, seed=seed)
+    deg = degree_preserving_null(G, groups, n_chains=n_chains, attempts_per_tie=attempts_per_tie, seed=seed,
+                                 exact_nodes=exact_nodes)
     return {"label": lab, "degree": deg, **two_null_verdicts(lab, deg)}
 
 
@@ -765,7 +832,7 @@ def _fill_ei_row(row, G, part, lab, deg):
                exact=lab["exact"], n_labelings=lab["n_labelings"],
                null_mean=lab["null_mean"], ci_low=lab["ci_low"], ci_high=lab["ci_high"],
                p_value=lab["p_value"], p_min=lab["p_min"], verdict_label=v_lab,
-               deg_null_mean=deg["null_mean"], deg_ci_low=deg["ci_low"],
+               deg_exact=deg["exact"], deg_null_mean=deg["null_mean"], deg_ci_low=deg["ci_low"],
                deg_ci_high=deg["ci_high"], deg_p_value=deg["p_value"],
                deg_p_low=deg["p_interval"][0], deg_p_high=deg["p_interval"][1],
                deg_p_min=deg["p_min"], verdict_degree=v_deg, verdict=combined)

@@ -90,14 +90,16 @@ def smallest_attainable_p(null, exact: bool, alternative: str = "two-sided", obs
 def mc_pvalue_interval(null, observed: float, alternative: str = "two-sided", level: float = 0.95):
     """Clopper-Pearson interval for the exact p-value that a Monte Carlo p-value estimates.
 
-    The share of the R null draws at least as extreme is binomial; its interval is doubled for a
-    two-sided p (and capped at 1), as the p-value itself is.
+    The interval is that of the *reported* p, (k + 1)/(R + 1) (the observed value counted as one
+    more draw, :func:`pvalue_from_null`): Clopper-Pearson for k + 1 successes in R + 1 trials, so
+    it always contains the p shown beside it. It is doubled for a two-sided p (and capped at 1),
+    as the p-value itself is.
     """
     _check_alternative(alternative)
     _, _, k_less, k_greater = _one_sided(null, float(observed), exact=False)
     R = len(null)
     k = {"less": k_less, "greater": k_greater, "two-sided": min(k_less, k_greater)}[alternative]
-    ci = _sps.binomtest(k, R).proportion_ci(confidence_level=level, method="exact")
+    ci = _sps.binomtest(k + 1, R + 1).proportion_ci(confidence_level=level, method="exact")
     factor = 2 if alternative == "two-sided" else 1
     return float(min(factor * ci.low, 1.0)), float(min(factor * ci.high, 1.0))
 

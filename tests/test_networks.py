@@ -8,7 +8,9 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from analysis import networks as net
+from scipy import stats as scipy_stats
+
+from analysis import networks as net, stats
 
 
 # ------------------------------------------------------------------ fixtures (hand-made)
@@ -303,8 +305,9 @@ def test_degree_null_point_mass_when_degrees_fix_ei():
     assert forced["acceptance"] > 0  # the chains really moved
     assert np.all(forced["null"] == forced["observed"]) and forced["p_value"] == 1.0 and forced["p_min"] == 1.0
     quick = net.degree_preserving_null(G, groups, n_chains=200, attempts_per_tie=10, seed=0)
-    np.testing.assert_array_equal(quick["null"], forced["null"])
-    assert (quick["p_value"], quick["p_min"], quick["edges"]) == (1.0, 1.0, None)
+    np.testing.assert_array_equal(quick["null"], [forced["observed"]])  # the exact point mass
+    assert (quick["p_value"], quick["p_min"], quick["edges"], quick["exact"]) == (1.0, 1.0, None, True)
+    assert quick["p_interval"] == (1.0, 1.0) and not forced["exact"]
     # two active nodes in each group: ties inside a group can appear, so no shortcut
     assert not net._ei_fixed_by_degrees(np.array([0, 0, 1, 1]), np.array([[0, 2], [1, 3]]))
     # a group whose second member is an isolate cannot hold an internal tie
@@ -602,8 +605,57 @@ def test_verdict_rules_by_hand():
     assert v(-0.5, 0.0, 0.20, 0.001) == "within chance range"
     assert v(-0.5, 0.0, 0.10, 0.10) == "test cannot reject"  # 20 labellings: p can never be small
     # a Monte Carlo p whose interval straddles 0.05 is not called either way
-    assert v(-0.5, 0.0, 0.046, 0.003, (0.02, 0.09)) == "undecided at this Monte Carlo size"
+    assert v(-0.5, 0.0, 0.046, 0.003, (0.02, 0.09)) == "borderline"
     assert v(-0.5, 0.0, 0.013, 0.003, (0.004, 0.03)) == "more internal than chance"
+    # an interval straddling 0.05 never prints a call, whichever side p itself is on
+    for p in (0.03, 0.049, 0.05, 0.051, 0.07):
+        assert v(-0.5, 0.0, p, 0.001, (0.02, 0.09)) == "borderline"
+        assert v(0.5, 0.0, p, 0.001, (0.02, 0.09)) == "borderline"
+    # exact p exactly at the line is a call (p <= alpha), just above it is not
+    assert v(-0.5, 0.0, 0.05, 0.001) == "more internal than chance"
+    assert v(-0.5, 0.0, 0.0514, 0.001) == "within chance range"
+
+
+def test_mc_interval_is_that_of_the_reported_p():
+    # 300 draws, none as extreme: reported p = 2 * 1/301; the interval must contain it
+    null, obs = np.zeros(300), -1.0
+    p = stats.pvalue_from_null(null, obs, exact=False)
+    lo, hi = stats.mc_pvalue_interval(null, obs)
+    assert p == pytest.approx(2 / 301) and lo <= p <= hi
+    assert hi == pytest.approx(2 * scipy_stats.beta.ppf(0.975, 2, 300))  # Clopper-Pearson upper, 1 of 301
+    # one-sided, k = 5 of R = 99 at least as extreme: interval of 6/100
+    null = np.r_[np.full(5, -2.0), np.zeros(94)]
+    lo, hi = stats.mc_pvalue_interval(null, -1.5, alternative="less")
+    ci = scipy_stats.binomtest(6, 100).proportion_ci(method="exact")
+    assert (lo, hi) == pytest.approx((ci.low, ci.high))
+
+
+def test_combined_verdicts_are_symmetric():
+    I, C, E, K, B = ("more internal than chance", "within chance range", "more external than chance",
+                     "test cannot reject", "borderline")
+    c = net.combine_verdicts
+    assert c(I, I) == I and c(C, C) == C and c(K, K) == K and c(E, E) == E and c(B, B) == B
+    assert c(I, C) == "internal under label shuffle only"
+    assert c(C, I) == "internal under degree-preserving null only"   # the degree null can add a call
+    assert c(K, I) == "internal under degree-preserving null only"
+    assert c(I, K) == "internal under label shuffle only"
+    assert c(I, B) == "internal under label shuffle only" and c(B, C) == B and c(K, C) == C
+    assert c(E, C) == "external under label shuffle only" and c(C, E) == "external under degree-preserving null only"
+    assert c(I, E) == c(E, I) == "nulls disagree"
+    # symmetry: swapping the nulls swaps only the null named
+    swap = {"label shuffle": "degree-preserving null", "degree-preserving null": "label shuffle"}
+    for a in (I, C, E, K, B):
+        for b in (I, C, E, K, B):
+            x, y = c(a, b), c(b, a)
+            for k, w in swap.items():
+                if k in x:
+                    x = x.replace(k, w)
+                    break
+            assert x == y
+    rules = net.combined_verdict_rules()
+    assert len(rules) == 25 and set(rules.columns) == {"label shuffle", "degree-preserving", "combined"}
+    with pytest.raises(ValueError, match="single-test verdict"):
+        c("internal under label shuffle only", I)
 
 
 def test_mixing_trace_chart(small_mixed):
@@ -622,8 +674,9 @@ def test_ei_two_nulls_is_the_tables_code_path(two_cliques):
     G, groups = two_cliques
     G.add_edges_from([(0, 6), (1, 7)])  # two cross ties, so rewiring has room
     nx.set_node_attributes(G, {v: ("L" if g == "x" else "NL") for v, g in groups.items()}, "Location")
-    row = net.location_ei_table({"g": G}, n_perm=500, seed=4, n_chains=200).iloc[0]
-    res = net.ei_two_nulls(G, net.local_partition(G), n_perm=500, seed=4, n_chains=200)
+    row = net.location_ei_table({"g": G}, n_perm=500, seed=4, n_chains=200, exact_nodes=20).iloc[0]
+    res = net.ei_two_nulls(G, net.local_partition(G), n_perm=500, seed=4, n_chains=200, exact_nodes=20)
+    assert res["degree"]["exact"] and row.deg_exact
     assert (res["verdict_label"], res["verdict_degree"], res["verdict"]) == (
         row.verdict_label, row.verdict_degree, row.verdict)
     assert res["label"]["p_value"] == pytest.approx(row.p_value, abs=1e-4)
