@@ -702,12 +702,14 @@ def location_ei_table(graphs: Mapping, attr: str = "Location", both: str = "excl
 def location_ei_tables(graphs: Mapping, policies=("exclude", "local"), attr: str = "Location",
                        n_perm: int = 2000, seed: int = 0, n_chains: int = 300,
                        attempts_per_tie: int = 20, max_exact: int = stats.MAX_EXACT,
-                       with_traces: bool = False, exact_nodes: int = 0):
+                       with_traces: bool = False, exact_nodes: int = 0, escalate=()):
     """:func:`location_ei_table` for several ``both`` policies: {policy: table}, each identical
     to the single-policy call. A network whose partition is the same under two policies (no
     "both" organisation) is tested once, and all degree-preserving nulls run in one batch.
     With ``with_traces``, also returns {policy: {network: mixing trace of its degree-preserving
-    null}} (see :func:`degree_preserving_null`)."""
+    null}} (see :func:`degree_preserving_null`). ``escalate``: chain counts tried in turn for the
+    Monte Carlo degree-preserving nulls whose p-value interval still straddles :data:`ALPHA` (each a
+    fresh run with the same seed; ``deg_n_chains`` says how many chains a row's p rests on)."""
     rows, todo = [], []  # todo: testable (network, policy) rows
     for both in policies:
         for name, G in graphs.items():
@@ -719,6 +721,10 @@ def location_ei_tables(graphs: Mapping, policies=("exclude", "local"), attr: str
     degs = dict(zip(firsts, degree_preserving_nulls([(todo[t][2], todo[t][3]) for t in firsts],
                                                     n_chains=n_chains, attempts_per_tie=attempts_per_tie,
                                                     seed=seed, exact_nodes=exact_nodes)))
+    for more in escalate:  # Monte Carlo nulls whose p-interval straddles ALPHA: rerun with more chains
+        redo = [t for t in firsts if not degs[t]["exact"] and degs[t]["p_interval"][0] <= ALPHA < degs[t]["p_interval"][1]]
+        degs.update(zip(redo, degree_preserving_nulls([(todo[t][2], todo[t][3]) for t in redo], n_chains=more,
+                                                      attempts_per_tie=attempts_per_tie, seed=seed)))
     labs = {t: ei_permutation_test(todo[t][2], todo[t][3], n_perm=n_perm, seed=seed, max_exact=max_exact)
             for t in firsts}
     traces = {both: {} for both in policies}
@@ -729,7 +735,8 @@ def location_ei_tables(graphs: Mapping, policies=("exclude", "local"), attr: str
     out = {}
     for both in policies:
         tab = pd.DataFrame([r for r in rows if r["policy"] == both])
-        tab[["external", "internal", "n_labelings"]] = tab[["external", "internal", "n_labelings"]].astype("Int64")
+        ints = ["external", "internal", "n_labelings", "deg_n_chains"]
+        tab[ints] = tab[ints].astype("Int64")
         tab[["exact", "deg_exact"]] = tab[["exact", "deg_exact"]].astype("boolean")
         floats = ["ei_index", "boundary_share", "expected_random", "null_mean", "ci_low", "ci_high",
                   "deg_null_mean", "deg_ci_low", "deg_ci_high"]
@@ -752,7 +759,7 @@ def _ei_row(name, G, both, attr, todo, k):
            "ei_index": np.nan, "boundary_share": np.nan, "expected_random": np.nan,
            "exact": pd.NA, "n_labelings": pd.NA, "null_mean": np.nan, "ci_low": np.nan,
            "ci_high": np.nan, "p_value": np.nan, "p_min": np.nan, "verdict_label": "undefined",
-           "deg_exact": pd.NA, "deg_null_mean": np.nan, "deg_ci_low": np.nan, "deg_ci_high": np.nan,
+           "deg_exact": pd.NA, "deg_n_chains": pd.NA, "deg_null_mean": np.nan, "deg_ci_low": np.nan, "deg_ci_high": np.nan,
            "deg_p_value": np.nan, "deg_p_low": np.nan, "deg_p_high": np.nan, "deg_p_min": np.nan,
            "verdict_degree": "undefined",
            "verdict": "undefined", "note": ""}
@@ -832,7 +839,8 @@ def _fill_ei_row(row, G, part, lab, deg):
                exact=lab["exact"], n_labelings=lab["n_labelings"],
                null_mean=lab["null_mean"], ci_low=lab["ci_low"], ci_high=lab["ci_high"],
                p_value=lab["p_value"], p_min=lab["p_min"], verdict_label=v_lab,
-               deg_exact=deg["exact"], deg_null_mean=deg["null_mean"], deg_ci_low=deg["ci_low"],
+               deg_exact=deg["exact"], deg_n_chains=deg["n_chains"], deg_null_mean=deg["null_mean"],
+               deg_ci_low=deg["ci_low"],
                deg_ci_high=deg["ci_high"], deg_p_value=deg["p_value"],
                deg_p_low=deg["p_interval"][0], deg_p_high=deg["p_interval"][1],
                deg_p_min=deg["p_min"], verdict_degree=v_deg, verdict=combined)
