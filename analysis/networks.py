@@ -675,7 +675,7 @@ def drawing_tables(G, seed: int = 0, attrs=(), location_attr: str | None = None,
 def location_ei_table(graphs: Mapping, attr: str = "Location", both: str = "exclude",
                       n_perm: int = 2000, seed: int = 0, n_chains: int = 300,
                       attempts_per_tie: int = 20, max_exact: int = stats.MAX_EXACT,
-                      exact_nodes: int = 0) -> pd.DataFrame:
+                      exact_nodes: int = 0, escalate=(), thresholds=(ALPHA,)) -> pd.DataFrame:
     """E-I index of the local / non-local partition per network, under two nulls.
 
     Everything is on the undirected simple graph among the organisations the ``both`` policy
@@ -696,20 +696,22 @@ def location_ei_table(graphs: Mapping, attr: str = "Location", both: str = "excl
     """
     return location_ei_tables(graphs, policies=(both,), attr=attr, n_perm=n_perm, seed=seed,
                               n_chains=n_chains, attempts_per_tie=attempts_per_tie,
-                              max_exact=max_exact, exact_nodes=exact_nodes)[both]
+                              max_exact=max_exact, exact_nodes=exact_nodes, escalate=escalate,
+                              thresholds=thresholds)[both]
 
 
 def location_ei_tables(graphs: Mapping, policies=("exclude", "local"), attr: str = "Location",
                        n_perm: int = 2000, seed: int = 0, n_chains: int = 300,
                        attempts_per_tie: int = 20, max_exact: int = stats.MAX_EXACT,
-                       with_traces: bool = False, exact_nodes: int = 0, escalate=()):
+                       with_traces: bool = False, exact_nodes: int = 0, escalate=(), thresholds=(ALPHA,)):
     """:func:`location_ei_table` for several ``both`` policies: {policy: table}, each identical
     to the single-policy call. A network whose partition is the same under two policies (no
     "both" organisation) is tested once, and all degree-preserving nulls run in one batch.
     With ``with_traces``, also returns {policy: {network: mixing trace of its degree-preserving
     null}} (see :func:`degree_preserving_null`). ``escalate``: chain counts tried in turn for the
-    Monte Carlo degree-preserving nulls whose p-value interval still straddles :data:`ALPHA` (each a
-    fresh run with the same seed; ``deg_n_chains`` says how many chains a row's p rests on)."""
+    Monte Carlo degree-preserving nulls whose p-value interval still straddles one of ``thresholds``
+    (default :data:`ALPHA`; add e.g. a Holm level), each a fresh run with the same seed;
+    ``deg_n_chains`` says how many chains a row's p rests on."""
     rows, todo = [], []  # todo: testable (network, policy) rows
     for both in policies:
         for name, G in graphs.items():
@@ -721,8 +723,9 @@ def location_ei_tables(graphs: Mapping, policies=("exclude", "local"), attr: str
     degs = dict(zip(firsts, degree_preserving_nulls([(todo[t][2], todo[t][3]) for t in firsts],
                                                     n_chains=n_chains, attempts_per_tie=attempts_per_tie,
                                                     seed=seed, exact_nodes=exact_nodes)))
-    for more in escalate:  # Monte Carlo nulls whose p-interval straddles ALPHA: rerun with more chains
-        redo = [t for t in firsts if not degs[t]["exact"] and degs[t]["p_interval"][0] <= ALPHA < degs[t]["p_interval"][1]]
+    for more in escalate:  # Monte Carlo nulls whose p-interval straddles a threshold: rerun with more chains
+        redo = [t for t in firsts if not degs[t]["exact"]
+                and any(degs[t]["p_interval"][0] <= a < degs[t]["p_interval"][1] for a in thresholds)]
         degs.update(zip(redo, degree_preserving_nulls([(todo[t][2], todo[t][3]) for t in redo], n_chains=more,
                                                       attempts_per_tie=attempts_per_tie, seed=seed)))
     labs = {t: ei_permutation_test(todo[t][2], todo[t][3], n_perm=n_perm, seed=seed, max_exact=max_exact)
@@ -786,24 +789,25 @@ def two_null_verdicts(lab: dict, deg: dict) -> dict:
 def combine_verdicts(v_lab: str, v_deg: str) -> str:
     """The combined verdict of the two nulls, symmetric in them (no null can only remove a call).
 
-    Both internal (external): that verdict. Exactly one internal: "internal under label shuffle
+    Both the same: that verdict. Exactly one internal: "internal under label shuffle
     only" or "internal under degree-preserving null only" (likewise a one-sided "external" keeps the
-    null's name). Otherwise: "borderline" if either test is borderline, "test cannot reject" if both
-    cannot, else "within chance range". Table: :func:`combined_verdict_rules`.
+    null's name); one internal and one external: "nulls disagree". A borderline test makes the
+    combination "borderline" (unless both agree); both unable to reject: "test cannot reject";
+    else "within chance range". Table: :func:`combined_verdict_rules`.
     """
     for v in (v_lab, v_deg):
         if v not in _VERDICTS[:5]:
             raise ValueError(f"not a single-test verdict: {v!r}")
-    if v_lab == v_deg and v_lab in (_INTERNAL, _EXTERNAL, _CANNOT, _CHANCE, _UNDECIDED):
+    if v_lab == v_deg:
         return v_lab
+    if _UNDECIDED in (v_lab, v_deg):  # one test could still go either way: no combined call
+        return _UNDECIDED
     if _INTERNAL in (v_lab, v_deg) and _EXTERNAL not in (v_lab, v_deg):
         return _LABEL_ONLY if v_lab == _INTERNAL else _DEGREE_ONLY
     if _EXTERNAL in (v_lab, v_deg) and _INTERNAL not in (v_lab, v_deg):
         return _EXT_LABEL_ONLY if v_lab == _EXTERNAL else _EXT_DEGREE_ONLY
     if _INTERNAL in (v_lab, v_deg):  # one internal, one external: the nulls contradict each other
         return _DISAGREE
-    if _UNDECIDED in (v_lab, v_deg):
-        return _UNDECIDED
     return _CHANCE
 
 
@@ -813,6 +817,18 @@ def combined_verdict_rules() -> pd.DataFrame:
     single = (_INTERNAL, _CHANCE, _EXTERNAL, _CANNOT, _UNDECIDED)
     return pd.DataFrame([{"label shuffle": a, "degree-preserving": b, "combined": combine_verdicts(a, b)}
                          for a in single for b in single])
+
+
+def verdict_overview(tables: Mapping) -> pd.DataFrame:
+    """The verdicts of several :func:`location_ei_table` tables side by side ({policy: table}):
+    one row per network with a defined E-I index, columns '<policy>: label shuffle',
+    '<policy>: degree-preserving' and '<policy>: combined'."""
+    parts = []
+    for policy, tab in tables.items():
+        t = tab[tab["verdict"] != "undefined"].set_index("network")
+        parts.append(t[["verdict_label", "verdict_degree", "verdict"]].set_axis(
+            [f"{policy}: label shuffle", f"{policy}: degree-preserving", f"{policy}: combined"], axis=1))
+    return pd.concat(parts, axis=1).reset_index()
 
 
 def ei_two_nulls(G, groups, n_perm: int = 2000, seed: int = 0, n_chains: int = 300,
@@ -967,7 +983,8 @@ def brokerage_role_table(G, groups, directed: bool = False, n_perm: int = 1000,
     across the grouped nodes with group sizes fixed and the graph fixed: open two-paths x the
     probability of the role's group pattern), ratio (observed / expected; NaN when expected is
     0), p_value (two-sided, Monte Carlo with ``n_perm`` label shuffles; NaN when the role is
-    impossible with these groups, e.g. liaison with two groups). Same graph conventions as
+    impossible with these groups, e.g. liaison with two groups), p_low/p_high (its Monte Carlo
+    interval, :func:`analysis.stats.mc_pvalue_interval`) and p_min (smallest attainable p). Same graph conventions as
     :func:`brokerage_roles`. Rounded to 3 decimals, p to 4.
     """
     if isinstance(groups, str):
@@ -979,14 +996,15 @@ def brokerage_role_table(G, groups, directed: bool = False, n_perm: int = 1000,
     expected = len(i) * _expected_role_shares(np.bincount(codes))
     rows = []
     for r, role in enumerate(BROKERAGE_ROLES):
-        p = np.nan
+        p = p_low = p_high = p_min = np.nan
         if expected[r] > 0:
             res = stats.label_permutation_test(lambda c, r=r: _role_counts(c, i, v, k)[..., r], codes,
                                                n_resamples=n_perm, seed=seed, max_exact=0)
-            p = round(res["p_value"], 4)
+            p, (p_low, p_high) = round(res["p_value"], 4), np.round(res["p_interval"], 4)
+            p_min = round(res["p_min"], 6)
         rows.append({"role": role, "observed": int(observed[r]), "expected": round(float(expected[r]), 3),
                      "ratio": round(float(observed[r] / expected[r]), 3) if expected[r] > 0 else np.nan,
-                     "p_value": p})
+                     "p_value": p, "p_low": p_low, "p_high": p_high, "p_min": p_min})
     return pd.DataFrame(rows)
 
 
@@ -1003,8 +1021,9 @@ def brokerage_role_summary(graphs: Mapping, attr: str = "Location", n_perm: int 
     column; ``wide`` has one row per network and columns '<observed|expected|p_value>: <role>'
     for the :data:`TWO_GROUP_ROLES`; ``values`` holds gf_cross_above / gf_cross_below (networks
     whose representative brokerage, i.e. across the boundary, is above / below expectation with
-    p <= ``alpha``), gf_itin_below (itinerant brokerage below expectation, p <= alpha; 'none'
-    when empty) and gf_liaison_max (largest liaison count: 0 with two groups).
+    the whole Monte Carlo interval of p at or below ``alpha``), gf_itin_below (itinerant brokerage
+    below expectation, likewise; 'none' when empty), gf_borderline ('network (role)' where the
+    interval straddles alpha) and gf_liaison_max (largest liaison count: 0 with two groups).
     """
     long = pd.concat([brokerage_role_table(G, local_partition(G, attr=attr), n_perm=n_perm, seed=seed)
                       .assign(network=name) for name, G in graphs.items()], ignore_index=True)
@@ -1013,12 +1032,14 @@ def brokerage_role_summary(graphs: Mapping, attr: str = "Location", n_perm: int 
     wide = wide.reindex(index=list(graphs), columns=pd.MultiIndex.from_product([stats_, TWO_GROUP_ROLES]))
     wide.columns = [f"{stat}: {role}" for stat, role in wide.columns]
     wide = wide.rename_axis("network").reset_index()
-    sig = long[long["p_value"] <= alpha]
+    sig = long[long["p_high"] <= alpha]  # decided: the whole Monte Carlo interval at or below alpha
     rep, itin = sig[sig["role"] == "representative"], sig[sig["role"] == "itinerant"]
     names = lambda d: ", ".join(d["network"]) or "none"  # noqa: E731
+    border = long[(long["p_low"] <= alpha) & (long["p_high"] > alpha)]
     values = {"gf_cross_above": names(rep[rep["observed"] > rep["expected"]]),
               "gf_cross_below": names(rep[rep["observed"] < rep["expected"]]),
               "gf_itin_below": names(itin[itin["observed"] < itin["expected"]]),
+              "gf_borderline": "; ".join(f"{r.network} ({r.role})" for r in border.itertuples()) or "none",
               "gf_liaison_max": int(long.loc[long["role"] == "liaison", "observed"].max())}
     return long, wide, values
 
@@ -1066,6 +1087,8 @@ def ei_prose_values(main: pd.DataFrame, alt: pd.DataFrame, quoted: Mapping | Non
         out[f"n_label_internal_{tag}"] = int((table["verdict_label"] == _INTERNAL).sum())
         out[f"label_internal_{tag}_names"] = verdict_names(table, _INTERNAL, "verdict_label")
         out[f"label_only_{tag}_names"] = verdict_names(table, _LABEL_ONLY)
+        out[f"degree_only_{tag}_names"] = verdict_names(table, _DEGREE_ONLY)
+        out[f"borderline_{tag}_names"] = verdict_names(table, _UNDECIDED)
         out[f"n_label_only_{tag}"] = int((table["verdict"] == _LABEL_ONLY).sum())
         out[f"chance_{tag}_names"] = verdict_names(table, _CHANCE)
         out[f"cannot_label_{tag}_names"] = verdict_names(table, _CANNOT, "verdict_label")

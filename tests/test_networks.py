@@ -639,7 +639,7 @@ def test_combined_verdicts_are_symmetric():
     assert c(C, I) == "internal under degree-preserving null only"   # the degree null can add a call
     assert c(K, I) == "internal under degree-preserving null only"
     assert c(I, K) == "internal under label shuffle only"
-    assert c(I, B) == "internal under label shuffle only" and c(B, C) == B and c(K, C) == C
+    assert c(I, B) == c(B, I) == B and c(B, C) == B and c(K, C) == C and c(E, B) == B
     assert c(E, C) == "external under label shuffle only" and c(C, E) == "external under degree-preserving null only"
     assert c(I, E) == c(E, I) == "nulls disagree"
     # symmetry: swapping the nulls swaps only the null named
@@ -724,8 +724,25 @@ def test_brokerage_role_summary_by_hand():
     assert list(wide.columns[1:5]) == [f"observed: {r}" for r in net.TWO_GROUP_ROLES]
     assert wide.loc[0, "observed: itinerant"] == 12
     assert values["gf_liaison_max"] == 0
-    assert set(values) == {"gf_cross_above", "gf_cross_below", "gf_itin_below", "gf_liaison_max"}
-    # the names are the networks whose role count is significantly above / below its expectation
-    sig = long[long["p_value"] <= 0.05]
+    assert set(values) == {"gf_cross_above", "gf_cross_below", "gf_itin_below", "gf_liaison_max", "gf_borderline"}
+    # the names are the networks whose role count is significantly above / below its expectation,
+    # decided: the whole Monte Carlo interval of p at or below 0.05 (a p on the line is not a call)
+    assert (long["p_low"] <= long["p_value"]).all() and (long["p_value"] <= long["p_high"]).all()
+    sig = long[long["p_high"] <= 0.05]
     rep = sig[sig["role"] == "representative"]
     assert values["gf_cross_above"] == (", ".join(rep.loc[rep["observed"] > rep["expected"], "network"]) or "none")
+
+
+def test_networking_page_states_the_combination_rule():
+    # the rule table printed in book/networking.ipynb is the rule the code applies
+    import json
+    nb = json.loads((Path(__file__).resolve().parents[1] / "book" / "networking.ipynb").read_text())
+    text = next("".join(c["source"]) for c in nb["cells"] if "label shuffle ↓ / degree-preserving →" in "".join(c["source"]))
+    rows = [ln.strip("|").split(" | ") for ln in text.splitlines() if ln.startswith("| ") and "↓" not in ln]
+    header = next(ln for ln in text.splitlines() if "↓" in ln).strip("| ").split(" | ")[1:]
+    rules = net.combined_verdict_rules().set_index(["label shuffle", "degree-preserving"])["combined"]
+    assert len(rows) == 5 and len(header) == 5
+    for row in rows:
+        cells = [x.strip() for x in row]
+        for b, want in zip(header, cells[1:]):
+            assert rules[(cells[0], b.strip())] == want
