@@ -320,13 +320,36 @@ def stratified_group_difference_test(df, value: str = "local_degree_z", group: s
             "n_a": n_a, "n_b": n_b, "n_strata_mixed": mixed, "n_perm": n_perm, "seed": seed}
 
 
+def _exact_difference_test(x, is_a, n_perm, seed, alpha=0.05):
+    """One-sided (a > b) test of the difference of means by :func:`analysis.stats.label_permutation_test`:
+    exact (every labelling) when there are at most ``stats.MAX_EXACT`` of them, which is always the case
+    for a network of this chapter. Returns p_value, exact, n_labelings, p_min and can_reject (p_min below
+    alpha: a test whose best possible p is alpha itself could reject only exactly on the line, and
+    no conclusion is rested there)."""
+    x = np.asarray(x, dtype=float)
+    labels = np.where(is_a, 0, 1)
+    n_a, total = int(is_a.sum()), float(x.sum())
+
+    def diff(codes):
+        sum_a = (np.asarray(codes) == 0) @ x
+        return sum_a / n_a - (total - sum_a) / (len(x) - n_a)
+
+    r = stats.label_permutation_test(diff, labels, n_resamples=n_perm, seed=seed, alternative="greater")
+    return {"p_value": r["p_value"], "exact": r["exact"], "n_labelings": r["n_labelings"],
+            "p_min": r["p_min"], "can_reject": r["p_min"] < alpha - 1e-12}
+
+
 def per_stratum_tests(df, value: str = "local_degree_z", group: str = "group",
                       strata: str = "network", a="B", b="L", n_perm: int = 5000,
                       seed: int = DEFAULT_SEED) -> pd.DataFrame:
-    """:func:`group_difference_test` within each stratum that holds both groups a and b.
+    """One-sided (a > b) permutation test of the difference of means within each stratum that holds
+    both groups a and b, exact where the labellings are at most ``stats.MAX_EXACT`` (Monte Carlo
+    with ``n_perm`` otherwise).
 
     One row per such stratum (in sorted order): strata column, n_a, n_b, mean_a, mean_b, diff,
-    p_value (one-sided a > b). Strata lacking either group are left out. Same seed in each stratum.
+    p_value, exact, n_labelings, p_min (smallest attainable p) and can_reject (p_min < 0.05: a
+    stratum with few labellings cannot reject whatever its data). Strata lacking either group are
+    left out.
     """
     if strata not in df.columns:
         raise ValueError(f"column {strata!r} not in data frame (columns: {list(df.columns)})")
@@ -335,12 +358,17 @@ def per_stratum_tests(df, value: str = "local_degree_z", group: str = "group",
         part = df[df[strata] == key]
         if not ((part[group] == a).any() and (part[group] == b).any()):
             continue
-        r = group_difference_test(part, value=value, group=group, a=a, b=b, n_perm=n_perm, seed=seed)
-        rows.append({strata: key, "n_a": r["n_a"], "n_b": r["n_b"], "mean_a": r["mean_a"],
-                     "mean_b": r["mean_b"], "diff": r["diff"], "p_value": r["p_value"]})
+        sub = _two_groups(part, value, group, a, b)
+        is_a = (sub[group] == a).to_numpy()
+        x = sub[value].to_numpy(dtype=float)
+        r = _exact_difference_test(x, is_a, n_perm, seed)
+        rows.append({strata: key, "n_a": int(is_a.sum()), "n_b": int((~is_a).sum()),
+                     "mean_a": float(x[is_a].mean()), "mean_b": float(x[~is_a].mean()),
+                     "diff": float(x[is_a].mean() - x[~is_a].mean()), **r})
     if not rows:
         raise ValueError(f"no {strata!r} holds both groups {a!r} and {b!r}")
-    return pd.DataFrame(rows, columns=[strata, "n_a", "n_b", "mean_a", "mean_b", "diff", "p_value"])
+    return pd.DataFrame(rows, columns=[strata, "n_a", "n_b", "mean_a", "mean_b", "diff", "p_value", "exact",
+                                       "n_labelings", "p_min", "can_reject"])
 
 
 def bootstrap_intervals(df, value: str, by, n_boot: int = 2000, seed: int = DEFAULT_SEED,

@@ -30,7 +30,7 @@ def holm(pvalues) -> np.ndarray:
 def holm_table(tests: pd.DataFrame, alpha: float = 0.05) -> pd.DataFrame:
     """Holm over the tests of a family that can reject: columns test, p_value, p_min (smallest
     attainable p) and optionally p_high (upper end of a Monte Carlo p's interval; the p itself
-    when exact). Adds can_reject (p_min <= alpha), p_holm (NaN where set aside), p_holm_high
+    when exact). Adds can_reject (p_min < alpha), p_holm (NaN where set aside), p_holm_high
     (the same with p_high) and holm_verdict: "survives", "does not survive", "borderline" (the
     two adjusted values fall on either side of alpha) or "cannot reject" (set aside)."""
     missing = [c for c in ("test", "p_value", "p_min") if c not in tests.columns]
@@ -39,7 +39,7 @@ def holm_table(tests: pd.DataFrame, alpha: float = 0.05) -> pd.DataFrame:
     out = tests.copy()
     if "p_high" not in out.columns:
         out["p_high"] = out["p_value"]
-    out["can_reject"] = out["p_min"] <= alpha
+    out["can_reject"] = out["p_min"] < alpha - 1e-12  # best possible p at the line itself: no rejection rests there
     live = out["can_reject"].to_numpy()
     out["p_holm"], out["p_holm_high"] = np.nan, np.nan
     if live.any():

@@ -263,9 +263,20 @@ def test_per_stratum_tests():
     out = em.per_stratum_tests(df, value="z", n_perm=2000, seed=3)
     # s2 has no B -> left out; s1: B mean 1, L mean 0; s3 as in test_group_difference_clear_case
     assert list(out["network"]) == ["s1", "s3"]
-    assert list(out.columns) == ["network", "n_a", "n_b", "mean_a", "mean_b", "diff", "p_value"]
+    assert list(out.columns) == ["network", "n_a", "n_b", "mean_a", "mean_b", "diff", "p_value", "exact",
+                                 "n_labelings", "p_min", "can_reject"]
     assert out.loc[0, ["n_a", "n_b", "mean_a", "mean_b", "diff"]].tolist() == [2, 2, 1.0, 0.0, 1.0]
-    assert out.loc[1, "diff"] == 6.5 and out.loc[1, "p_value"] < 0.01
+    # s1, exact by hand: B takes 2 of the 4 values {1, 1, 0, 0}: C(4, 2) = 6 labellings, the
+    # observed one (both 1s) the only one as high -> p = 1/6, which is also the smallest attainable p,
+    # so s1 cannot reject whatever its data
+    s1 = out.iloc[0]
+    assert (s1["exact"], s1["n_labelings"]) == (True, 6)
+    assert s1["p_value"] == pytest.approx(1 / 6) and s1["p_min"] == pytest.approx(1 / 6) and not s1["can_reject"]
+    assert out.loc[1, "diff"] == 6.5 and out.loc[1, "p_value"] < 0.01 and out.loc[1, "exact"]
+    # one B among 20 (Hurricane Frederic's shape): 20 labellings, best possible p = 1/20 = 0.05, exactly
+    # the line: flagged as unable to reject
+    one = em._exact_difference_test(np.arange(20.0), np.arange(20) == 19, 100, 0)
+    assert one["n_labelings"] == 20 and one["p_value"] == pytest.approx(0.05) and not one["can_reject"]
     with pytest.raises(ValueError, match="no 'network' holds both"):
         em.per_stratum_tests(df[df["network"] == "s2"], value="z")
 
