@@ -1,190 +1,61 @@
 """The one door to the data: ``load(name)`` for every dataset the book uses.
 
-Every dataset is an entry of the registry ``data/datapackage.json`` (``analysis.registry``).
-Tables kept in ``data/`` are validated against their schema, sha256 and the content checks the
-entry declares under ``x-checks``; open datasets inside registry packages are read from the file
-the entry names, checked against its sha256, and parsed by the format reader it names
-(``analysis.opendata``). Every object returned carries the same provenance shape in
-``.attrs["provenance"]`` (DataFrames, dicts) or ``.graph["provenance"]`` (graphs).
+Every dataset is an entry of the registry ``data/datapackage.json``. ``load`` makes one pass,
+each step in one module of this package:
+
+1. resolve: the entry and where its file lives (:mod:`.registry`);
+2. verify: the file's sha256 against the entry (:mod:`.validate`);
+3. read: a table kept in ``data/`` with its schema (:mod:`.validate`), or the bytes of a file
+   inside a registry package through the format reader the entry names (:mod:`.readers`);
+4. validate: the content checks the entry declares under ``x-checks`` (:mod:`.checks`);
+5. attach provenance: the one shape every object carries, in ``.attrs["provenance"]``
+   (DataFrames, dicts) or ``.graph["provenance"]`` (graphs) (:mod:`.attach`).
+
+While a book build executes a notebook, :mod:`.recorder` notes the entry and the files read;
+a table read only for the ids a foreign key must name is noted as those ids, not as its file.
 """
 from __future__ import annotations
 
-from functools import lru_cache
-
 import pandas as pd
 
-from . import _deps, opendata, paths, registry
-from .opendata import provenance  # noqa: F401  (re-exported: read any loaded object's provenance)
-from .validate import DataValidationError, read_table, verify_sha256
+from .. import paths
+from . import attach, checks, readers, recorder, registry
+from .readers import provenance  # noqa: F401  (re-exported: read any loaded object's provenance)
+from .validate import DataValidationError, read_table, verify_sha256  # noqa: F401  (DataValidationError re-exported)
 
 datapackage = registry.datapackage
 names = registry.names
 resource = registry.entry
 
 
-@lru_cache(maxsize=1)
-def bib_keys() -> frozenset[str]:
-    from pybtex.database import parse_file
+class _Others:
+    """What a table's content checks may read of other tables (:func:`analysis.data.checks.run`)."""
 
-    return frozenset(parse_file(str(paths.BIBFILE)).entries.keys())
+    @staticmethod
+    def table(name: str) -> pd.DataFrame:
+        return read_resource(registry.entry(name))
 
-
-# ---- content checks a resource can declare in datapackage.json under "x-checks"
-
-def _check_bibkeys(df, label, field, sep=None):
-    keys = bib_keys()
-    for i, v in df[field].items():
-        if pd.isna(v):
-            continue
-        for k in (str(v).split(sep) if sep else [str(v)]):
-            if k.strip() not in keys:
-                raise DataValidationError(label, f"source key '{k.strip()}' is not in data/references.bib", field, i + 1)
-
-
-def _check_percent(df, label, field, unit_field):
-    bad = (df[unit_field] == "percent") & ((df[field] < 0) | (df[field] > 100)).fillna(False)
-    if bad.any():
-        i = int(bad.idxmax())
-        raise DataValidationError(label, f"percentage {df.at[i, field]} is outside 0–100", field, i + 1)
-
-
-def _check_series(df, label, field, same_fields):
-    """Rows sharing a series id must share geography, definition, variable and unit.
-
-    This is what keeps different geographies or definitions from being chained
-    into one line on a chart.
-    """
-    first: dict = {}
-    for i, row in df.iterrows():
-        sid = row[field]
-        if pd.isna(sid):
-            continue
-        if sid not in first:
-            first[sid] = i
-            continue
-        j = first[sid]
-        for f in same_fields:
-            if row[f] != df.at[j, f]:
-                raise DataValidationError(
-                    label,
-                    f"series '{sid}' chains {f} '{row[f]}' onto '{df.at[j, f]}' (row {j + 1}); "
-                    "different geographies or definitions must be separate series",
-                    f, i + 1)
-
-
-def _check_values_present(df, label, field, other):
-    both_missing = df[field].isna() & df[other].isna()
-    if both_missing.any():
-        i = int(both_missing.idxmax())
-        raise DataValidationError(label, f"neither '{field}' nor '{other}' is given", field, i + 1)
-
-
-def _keys(v, sep=";") -> list[str]:
-    return [] if pd.isna(v) else [k.strip() for k in str(v).split(sep) if k.strip()]
-
-
-def _check_evidence_rule(df, label, field, rows_field, tables):
-    """The written rule for a claim's evidence kind (stated on the Data sources page).
-
-    'published-figure' only when at least one row of the given tables is linked in ``rows_field``;
-    'qualitative-only' has no linked row; every linked row must exist. (An open-data analogue is
-    never an evidence kind: the field's enum refuses it.)
-    """
-    known = set()
-    for name in tables:
-        known.update(read_resource(resource(name))["row_id"].astype(str))
-    where = " or ".join(tables)
-    for i, row in df.iterrows():
-        rows = _keys(row[rows_field])
-        if row[field] == "published-figure" and not rows:
-            raise DataValidationError(
-                label, f"evidence_kind is 'published-figure' but no row of {where} is linked; link the rows that "
-                "bear on the claim, or type it 'qualitative-only'", rows_field, i + 1)
-        if row[field] != "published-figure" and rows:
-            raise DataValidationError(
-                label, f"rows {', '.join(rows)} are linked but evidence_kind is '{row[field]}'; a linked row that "
-                "bears on the claim makes it 'published-figure'", rows_field, i + 1)
-        for r in rows:
-            if r not in known:
-                raise DataValidationError(label, f"linked row '{r}' is in neither {where}", rows_field, i + 1)
-
-
-def _check_quoted(df, label, field, quotes):
-    """Every claim carries its sources' own words: each source key quoted, second-hand quoted as such."""
-    qres = resource(quotes)
-    q = read_resource(qres)
-    qlabel = "data/" + qres["path"]
-    claim_keys = {row["claim_id"]: set(_keys(row["source_keys"])) for _, row in df.iterrows()}
-    for j, row in q.iterrows():
-        if row["claim_id"] not in claim_keys:
-            raise DataValidationError(qlabel, f"quotation for '{row['claim_id']}', which is not in {label}", "claim_id", j + 1)
-        if row["source_key"] not in claim_keys[row["claim_id"]]:
-            raise DataValidationError(qlabel, f"'{row['source_key']}' is not one of the source_keys of {row['claim_id']}",
-                                      "source_key", j + 1)
-    for i, row in df.iterrows():
-        mine = q[q["claim_id"] == row["claim_id"]]
-        status = str(row[field]).replace("-", " ")
-        if mine.empty:
-            raise DataValidationError(label, f"claim {row['claim_id']} is {status} but {qlabel} holds no quotation "
-                                      "of its source", field, i + 1)
-        unquoted = sorted(claim_keys[row["claim_id"]] - set(mine["source_key"]))
-        if unquoted:
-            raise DataValidationError(label, f"source '{unquoted[0]}' of {row['claim_id']} is not quoted in {qlabel}",
-                                      "source_keys", i + 1)
-        second = (mine["status"] == "second-hand").any()
-        if (row[field] == "second-hand") != bool(second):
-            want = "quotes a second-hand source" if second else "quotes only sources read in full"
-            raise DataValidationError(label, f"claim {row['claim_id']} is {status} but its quotation {want}; "
-                                      "a second-hand claim quotes the second-hand source and says so", field, i + 1)
-
-
-def _check_chapter_refs(df, label, field, extra=()):
-    """'<chapter>: <section>' references, separated by ';', name chapters of the book (the claims'
-    chapters, plus ``extra``: chapters that illustrate claims without examining any, e.g. models)."""
-    chapters = next(f for f in resource("claims")["schema"]["fields"] if f["name"] == "chapter")["constraints"]["enum"]
-    chapters = [*chapters, *extra]
-    for i, v in df[field].items():
-        for ref in _keys(v):
-            chapter, sep, section = ref.partition(":")
-            if not sep or chapter.strip() not in chapters or not section.strip():
-                raise DataValidationError(label, f"'{ref}' is not '<chapter>: <section>' with a chapter of the book "
-                                          f"({', '.join(chapters)})", field, i + 1)
-
-
-def _check_max_words(df, label, field, most):
-    for i, v in df[field].items():
-        n = len(str(v).split())
-        if n > most:
-            raise DataValidationError(label, f"quotation has {n} words; keep the source's key words (at most {most})",
-                                      field, i + 1)
-
-
-CHECKS = {
-    "bibkeys": lambda df, label, a: _check_bibkeys(df, label, a["field"], a.get("separator")),
-    "evidence_rule": lambda df, label, a: _check_evidence_rule(df, label, a["field"], a["rows_field"], a["tables"]),
-    "quoted": lambda df, label, a: _check_quoted(df, label, a["field"], a["quotes"]),
-    "chapter_refs": lambda df, label, a: _check_chapter_refs(df, label, a["field"], a.get("also_chapters", ())),
-    "max_words": lambda df, label, a: _check_max_words(df, label, a["field"], a["max"]),
-    "percent": lambda df, label, a: _check_percent(df, label, a["field"], a["unit_field"]),
-    "series": lambda df, label, a: _check_series(df, label, a["field"], a["same"]),
-    "value_or_text": lambda df, label, a: _check_values_present(df, label, a["field"], a["other"]),
-}
+    @staticmethod
+    def keys(name: str, column: str) -> set[str]:
+        """The values of one column: a load in progress depends on them, not on the whole file."""
+        with recorder.keys_read(name, column) as note:
+            keys = set(read_resource(registry.entry(name))[column].astype(str))
+            note(keys)
+        return keys
 
 
 def read_resource(res: dict, path=None) -> pd.DataFrame:
-    """Read and fully validate one tabular resource (``path`` overrides, for tests)."""
+    """Verify, read and fully validate one tabular resource (``path`` overrides, for tests)."""
     label = "data/" + res["path"]
     target = path if path is not None else paths.DATA / res["path"]
     expected = res.get("hash", "").removeprefix("sha256:") or None
     df = read_table(target, label, res["schema"], expected)
-    for check in res.get("x-checks", []):
-        CHECKS[check["check"]](df, label, check)
-    df.attrs["provenance"] = registry.provenance(res, label)
-    return df
+    checks.run(df, label, res.get("x-checks", []), _Others)
+    return attach.attach(df, attach.describe(res, label))
 
 
 def read_open(e: dict):
-    """Read one open dataset from its registry package: file, sha256, format reader, provenance."""
+    """Verify and read one open dataset from its registry package through its format reader."""
     registry.check_open_entry(e)
     pkg = e["x-package"]
     path, label = registry.local_file(pkg)
@@ -193,32 +64,24 @@ def read_open(e: dict):
             raise FileNotFoundError(f"{label} is missing from {path.parent}: run `make env`")
         raise FileNotFoundError(f"{label} is missing: {registry.FETCH_HINT}")
     raw = path.read_bytes()
-    _deps.note_file(label, raw)  # the package file is an input of the notebook (when recording)
+    recorder.note_file(label, raw)  # the package file is an input of the notebook (when recording)
     verify_sha256(raw, e["hash"].removeprefix("sha256:"), label, registry.mismatch_hint(pkg))
     options = {k: v for k, v in e["x-reader"].items() if k != "format"}
-    reader = opendata.READERS.get(e["x-reader"]["format"])
+    reader = readers.READERS.get(e["x-reader"]["format"])
     if reader is None:
         raise registry.RegistryError(
             registry.DESCRIPTOR, f"x-open-data entry '{e['name']}': no reader for format "
-            f"'{e['x-reader']['format']}' in analysis.opendata.READERS", "x-reader.format")
+            f"'{e['x-reader']['format']}' in analysis.data.readers.READERS", "x-reader.format")
     if "isolate_attributes_from" in options:
         options["load"] = load
     obj, found = reader(raw, label, **options)
-    prov = registry.provenance(e, label, **found)
-    if hasattr(obj, "graph"):
-        obj.graph["provenance"] = prov
-    else:
-        obj.attrs["provenance"] = prov
-    for part in (obj.values() if isinstance(obj, dict) else ()):
-        if hasattr(part, "graph"):  # each network of a collection carries the provenance too
-            part.graph["provenance"] = dict(prov, title=f"{prov['title']}: {part.graph['name']}")
-    return obj
+    return attach.attach(obj, attach.describe(e, label, **found))
 
 
-@_deps.recorded  # while a book build executes a notebook: note the resource and the files read
 def load(name: str):
-    """Load a dataset by name, validated, with provenance attached."""
-    e = resource(name)
-    if registry.is_tabular(e):
-        return read_resource(e)
-    return read_open(e)
+    """Load a dataset by name, verified and validated, with provenance attached."""
+    e = registry.entry(name)
+    with recorder.loading(name, e):  # while a book build executes a notebook: note the entry and files read
+        if registry.is_tabular(e):
+            return read_resource(e)
+        return read_open(e)

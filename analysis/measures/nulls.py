@@ -16,7 +16,7 @@ def ei_permutation_test(G, groups, n_perm: int = 2000, seed: int = 0,
 
     Exact (every distinct labelling) when there are at most ``max_exact`` of them, otherwise
     ``n_perm`` random labellings; p-values two-sided with scipy's conventions
-    (:func:`analysis.stats.label_permutation_test`). Returns that function's dict plus
+    (:func:`analysis.measures.stats.label_permutation_test`). Returns that function's dict plus
     ``expected_mean`` (= null_mean) and ``n_perm`` (the size of the null actually used).
     Krackhardt & Stern (1988).
     """
@@ -189,7 +189,7 @@ def degree_preserving_null(G, groups, n_chains: int = 300, attempts_per_tie: int
     Sneppen 2002). All chains advance together in numpy arrays.
 
     Returns observed, null (one E-I per chain), null_mean, ci_low/ci_high (2.5/97.5
-    percentiles), p_value (two-sided Monte Carlo, :func:`analysis.stats.pvalue_from_null`),
+    percentiles), p_value (two-sided Monte Carlo, :func:`analysis.measures.stats.pvalue_from_null`),
     p_interval, p_min, n_chains, attempts_per_tie, n_attempts, acceptance (share of attempts
     that swapped), seed, nodes and edges (the final edge lists, (n_chains, m, 2) indices into
     nodes), and ``trace``: a DataFrame (attempts_per_tie, ei_mean, ei_low, ei_high, ties_kept)

@@ -28,9 +28,9 @@ from collections.abc import Iterable, Mapping
 import numpy as np
 import pandas as pd
 
-from . import data
+from .. import data
 from .catalog import KIND_WORDS
-from .evidence import EVIDENCE_WORDS, STATUS_WORDS, _blank, evidence_words, status_column
+from ..measures.evidence import EVIDENCE_WORDS, STATUS_WORDS, _blank, evidence_words, status_column
 
 # ---- the seed policy -------------------------------------------------------------------------
 
