@@ -19,8 +19,8 @@ import pytest
 from bs4 import BeautifulSoup
 
 from analysis import data, paths
-from analysis.measures import clusters, ledger
 from analysis.data.validate import DataValidationError
+from analysis.measures import clusters, ledger
 
 CLAIMS = "data/published/claims.csv"
 QUOTES = "data/published/claim_quotes.csv"

@@ -11,8 +11,8 @@ import pandas as pd
 import pytest
 
 from analysis import data
-from analysis.present import charts
 from analysis.measures import clusters as cl
+from analysis.present import charts
 
 
 def series_table():
