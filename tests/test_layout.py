@@ -121,3 +121,12 @@ def test_notebooks_import_no_build_plumbing():
     for nb in notebooks():
         code = "\n".join(c.source for c in nbformat.read(nb, as_version=4).cells if c.cell_type == "code")
         assert not pattern.search(code), f"{nb.name} imports build plumbing or a step of the loader"
+
+
+def test_pyproject_installs_every_sub_package():
+    """A regular (not editable) install, e.g. on Binder or from the release archive, has every sub-package."""
+    import tomllib
+
+    listed = tomllib.loads((paths.ROOT / "pyproject.toml").read_text(encoding="utf-8"))["tool"]["setuptools"]["packages"]
+    on_disk = {module_name(p.parent) for p in PKG.rglob("__init__.py") if "__pycache__" not in p.parts}
+    assert sorted(listed) == sorted(on_disk)
