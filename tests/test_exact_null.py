@@ -7,7 +7,8 @@ import networkx as nx
 import numpy as np
 import pytest
 
-from analysis import data, exact_null, networks, stats
+from analysis import data
+from analysis.measures import exact_null, networks, nulls, stats
 
 
 def _brute(deg_a, deg_b):
@@ -75,13 +76,13 @@ def test_exact_p_follows_the_permutation_convention():
 
 
 def test_exact_null_matches_the_chains():
-    # two 4-cliques joined by two ties: the chains' null (networks.degree_preserving_null) agrees
+    # two 4-cliques joined by two ties: the chains' null (nulls.degree_preserving_null) agrees
     # with the exact distribution within Monte Carlo error
     G = nx.disjoint_union(nx.complete_graph(4), nx.complete_graph(4))
     G.add_edges_from([(0, 4), (1, 5), (2, 6)])
     groups = {v: ("x" if v < 4 else "y") for v in G}
-    mc = networks.degree_preserving_null(G, groups, n_chains=4000, attempts_per_tie=20, seed=1)
-    ex = networks.degree_preserving_null(G, groups, exact_nodes=20)
+    mc = nulls.degree_preserving_null(G, groups, n_chains=4000, attempts_per_tie=20, seed=1)
+    ex = nulls.degree_preserving_null(G, groups, exact_nodes=20)
     assert ex["exact"] and not mc["exact"]
     for v, p in zip(ex["values"], ex["probs"]):
         share = np.isclose(mc["null"], v).mean()
@@ -103,5 +104,5 @@ def test_texas_exact_value_of_the_review():
     # excluded); the chains had shown 0.0465. Exact counting must reproduce it.
     emon = data.load("emon")
     G = emon["Texas"]
-    res = networks.degree_preserving_null(G, networks.local_partition(G), exact_nodes=18)
+    res = nulls.degree_preserving_null(G, networks.local_partition(G), exact_nodes=18)
     assert res["exact"] and round(res["p_value"], 4) == 0.0514

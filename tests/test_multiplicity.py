@@ -4,7 +4,7 @@ import pandas as pd
 import pytest
 from statsmodels.stats.multitest import multipletests
 
-from analysis import multiplicity
+from analysis.measures import multiplicity
 
 
 def test_holm_by_hand():

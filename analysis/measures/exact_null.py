@@ -1,6 +1,6 @@
 """Exact degree-preserving null of a two-group E-I index: every simple graph with the observed degrees, counted.
 
-The degree-preserving null of :mod:`analysis.networks` is the uniform distribution over the simple
+The degree-preserving null of :mod:`analysis.measures.nulls` is the uniform distribution over the simple
 graphs with the observed degree sequence (the graphs double-edge swaps reach). With two groups the
 E-I index depends on a graph only through E, its number of between-group ties, so the null is the
 distribution of E over those graphs. This module counts the graphs by E exactly, as a polynomial
@@ -111,7 +111,7 @@ def exact_ei_null(codes, edges, max_states: int = MAX_STATES) -> dict:
     Returns observed, values (the E-I values the null takes), probs (their probabilities), n_graphs
     (simple graphs with the observed degrees), null_mean, ci_low/ci_high (2.5/97.5 percentiles of
     the exact distribution), p_value (two-sided, the doubled smaller tail, as in
-    :func:`analysis.stats.pvalue_from_null` for exact tests), p_interval (the point), p_min
+    :func:`analysis.measures.stats.pvalue_from_null` for exact tests), p_interval (the point), p_min
     (smallest p any value of the support would get) and exact=True. Raises :class:`TooLarge`
     beyond ``max_states`` and ValueError for more than two groups.
     """

@@ -1,7 +1,7 @@
 """Inference on labour flows that respects who moved: person-level sensitivity, a same-sector term,
 baselines for reversals, and the mover-stayer model judged on moves per man.
 
-The pooled quasi-independence test of :mod:`analysis.mobility` treats every move as independent,
+The pooled quasi-independence test of :mod:`analysis.measures.mobility` treats every move as independent,
 but one man makes several moves. This module supplies what the mobility chapter sets beside it:
 
 * :func:`first_moves`: each man's first move only (one move per man), a sensitivity table for the
@@ -87,7 +87,7 @@ def same_sector_fit(counts: pd.DataFrame, sectors: dict) -> dict:
 
     Returns rate_ratio (exp(delta): how many times more often a move stays inside its broad sector
     than sizes alone predict), g2 and df of the model, g2_qi of plain quasi-independence (same
-    GLM of :func:`analysis.mobility.quasi_independence`), lr = g2_qi - g2 (1 df) with its chi-squared p_lr, and the
+    GLM of :func:`analysis.measures.mobility.quasi_independence`), lr = g2_qi - g2 (1 df) with its chi-squared p_lr, and the
     fitted values ``fitted`` (DataFrame, NaN on the diagonal).
     """
     F = _offdiag_counts(counts)
@@ -107,7 +107,7 @@ def same_sector_fit(counts: pd.DataFrame, sectors: dict) -> dict:
 def same_sector_bootstrap(trans: pd.DataFrame, sectors: dict, order, n_boot: int = 1000,
                           seed: int = stats.BOOTSTRAP_SEED, level: float = 0.95) -> dict:
     """Person-level bootstrap of the same-sector rate ratio: men resampled with replacement, each
-    with all his moves (:func:`analysis.stats.cluster_bootstrap_ratio`'s index stream), the model
+    with all his moves (:func:`analysis.measures.stats.cluster_bootstrap_ratio`'s index stream), the model
     refitted to every resampled table at once. Returns estimate, low, high (percentile interval),
     share_above_1 (share of resamples with a ratio above 1), n_boot, n_persons, seed, level."""
     _require(trans, ["person", "origin", "destination", "moved"])
@@ -139,7 +139,7 @@ def reversal_baseline(flagged: pd.DataFrame, P: pd.DataFrame) -> dict:
 
     For a move o -> d whose next year is observed, the chain reverses it with probability P_do
     (leave d, and for o). ``expected`` is the mean of P_do over those moves; ``observed`` the share
-    actually reversed (:func:`analysis.mobility.reversal_summary`); ``ratio`` = observed/expected.
+    actually reversed (:func:`analysis.measures.mobility.reversal_summary`); ``ratio`` = observed/expected.
     """
     _require(flagged, ["moved", "has_next", "reversed", "origin", "destination"])
     base = flagged[flagged["moved"] & flagged["has_next"]]
@@ -181,7 +181,7 @@ def _moves_distribution(start, T, s, M, max_moves):
 def moves_per_person(hist: pd.DataFrame, trans: pd.DataFrame, P: pd.DataFrame, fit: dict,
                      max_moves: int = 5) -> pd.DataFrame:
     """Men by number of moves (0, 1, ..., ``max_moves`` or more): observed, predicted by the
-    mover-stayer model ``fit`` (:func:`analysis.mobility.mover_stayer`) and by the pooled chain P.
+    mover-stayer model ``fit`` (:func:`analysis.measures.mobility.mover_stayer`) and by the pooled chain P.
 
     Predictions are expected numbers of men (sums over men of each man's probabilities, given his
     start state and number of transitions). Columns moves, observed, mover_stayer, chain; the
