@@ -1,5 +1,5 @@
-"""Exact degree-preserving null (analysis/exact_null.py): hand counts, brute-force enumeration,
-the chains of analysis.networks, and the independent reviewer's exact values (issue 26)."""
+"""Exact degree-preserving null (analysis/measures/exact_null.py): hand counts, brute-force enumeration,
+the chains of analysis.measures.nulls, and the independent reviewer's exact values (issue 26)."""
 import itertools
 import math
 

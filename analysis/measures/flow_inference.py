@@ -46,11 +46,12 @@ def _same_mask(labels, sectors) -> np.ndarray:
     return (s[:, None] == s[None, :]) & ~np.eye(len(s), dtype=bool)
 
 
-def _fit_stack(F, same, tol=1e-10, max_iter=5000):
+def _fit_stack(F, same, tol=1e-10, max_iter=5000, strict=True):
     """Iterative scaling of quasi-independence + same-sector term for tables F (..., K, K).
 
     Returns (mu, theta): fitted values (0 on the diagonal) and theta = exp(delta). Each cycle matches
-    the row sums, the column sums, and the totals of same-sector and cross-sector cells."""
+    the row sums, the column sums, and the totals of same-sector and cross-sector cells. A table
+    that has not converged after ``max_iter`` cycles raises (``strict``) or gets theta NaN."""
     F = np.asarray(F, dtype=float)
     K = F.shape[-1]
     off = ~np.eye(K, dtype=bool)
@@ -68,11 +69,14 @@ def _fit_stack(F, same, tol=1e-10, max_iter=5000):
                 x_obs / (mu * ~same * off).sum(axis=(-2, -1)))
         mu = mu * np.where(same, f_s[..., None, None], f_x[..., None, None])
         theta = theta * f_s / np.where(f_x > 0, f_x, 1)
-        if (np.abs(mu.sum(axis=-1) - r).max() < tol and np.abs(f_s - 1).max() < tol
-                and np.abs(mu.sum(axis=-2) - c).max() < tol):
+        done = ((np.abs(mu.sum(axis=-1) - r).max(axis=-1) < tol) & (np.abs(f_s - 1) < tol)
+                & (np.abs(mu.sum(axis=-2) - c).max(axis=-1) < tol))
+        if done.all():
             break
     else:
-        raise RuntimeError(f"iterative scaling did not converge in {max_iter} cycles")
+        if strict:
+            raise RuntimeError(f"iterative scaling did not converge in {max_iter} cycles")
+        theta = np.where(done, theta, np.nan)  # no finite maximum-likelihood estimate (sparse table)
     return mu, theta
 
 
@@ -109,7 +113,9 @@ def same_sector_bootstrap(trans: pd.DataFrame, sectors: dict, order, n_boot: int
     """Person-level bootstrap of the same-sector rate ratio: men resampled with replacement, each
     with all his moves (:func:`analysis.measures.stats.cluster_bootstrap_ratio`'s index stream), the model
     refitted to every resampled table at once. Returns estimate, low, high (percentile interval),
-    share_above_1 (share of resamples with a ratio above 1), n_boot, n_persons, seed, level."""
+    share_above_1 (share of resamples with a ratio above 1), n_boot, n_dropped (resamples without
+    same-sector or without cross-sector moves, or too sparse for the fit to converge: no finite
+    ratio), n_persons, seed, level."""
     _require(trans, ["person", "origin", "destination", "moved"])
     order = list(order)
     moves = trans[trans["moved"]]
@@ -125,13 +131,22 @@ def same_sector_bootstrap(trans: pd.DataFrame, sectors: dict, order, n_boot: int
     W = stats._resample_counts(len(persons), n_boot, np.random.default_rng(seed))
     tables = (W @ per_person).reshape(n_boot, K, K)
     same = _same_mask(order, sectors)
-    _, theta = _fit_stack(tables, same)
+    # a resample without any same-sector (or any cross-sector) move has no finite ratio: dropped, counted
+    s_tot = (tables * same).sum(axis=(1, 2))
+    x_tot = (tables * (~same & ~np.eye(K, dtype=bool))).sum(axis=(1, 2))
+    ok = (s_tot > 0) & (x_tot > 0)
+    if not ok.any():
+        raise ValueError("no resample has both same-sector and cross-sector moves")
+    _, fitted = _fit_stack(tables[ok], same, strict=False)
+    theta = fitted[np.isfinite(fitted)]
+    if theta.size == 0:
+        raise ValueError("no resample gives a finite rate ratio (too few persons or moves)")
     alpha = (1 - level) / 2
     low, high = np.quantile(theta, [alpha, 1 - alpha])
     est = same_sector_fit(flow_counts(trans, order), sectors)["rate_ratio"]
     return {"estimate": est, "low": float(low), "high": float(high),
-            "share_above_1": float((theta > 1).mean()), "n_boot": n_boot, "n_persons": len(persons),
-            "seed": seed, "level": level}
+            "share_above_1": float((theta > 1).mean()), "n_boot": n_boot, "n_dropped": int(n_boot - len(theta)),
+            "n_persons": len(persons), "seed": seed, "level": level}
 
 
 def reversal_baseline(flagged: pd.DataFrame, P: pd.DataFrame) -> dict:
