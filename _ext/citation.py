@@ -183,7 +183,7 @@ def _on_config_inited(app, config) -> None:
     config.html_theme_options["extra_footer"] = footer
     repo = repository_url(cff)
     if repo:  # the launch, repository and issue links (Jupyter Book put _config.yml's default here)
-        config.html_theme_options["repository_url"] = repo
+        config.html_theme_options.update(repository_url=repo, use_repository_button=True, use_issues_button=True)
     if repository_is_placeholder(cff):
         # Logged, not a Sphinx warning: the strict build (-W) must still pass with the placeholder.
         logger.info(f"[repository] {cff_path.name}: 'repository-code' is still the placeholder {repo}: launch, "
