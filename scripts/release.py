@@ -2,6 +2,7 @@
 
     python scripts/release.py [--html _build/html] [--handouts _build/pdf/chapters] [--out dist]
     python scripts/release.py --check dist/clusters-compendium-0.2.0.zip   # validate an archive
+    python scripts/release.py --epoch   # the edition date as Unix time (SOURCE_DATE_EPOCH)
 
 writes ``dist/<name>-<version>.zip`` (version and date from ``CITATION.cff``) holding
 
@@ -146,7 +147,7 @@ def build(root: Path, html: Path, handouts: Path | None, deps: Path, out: Path) 
     metadata = crate.crate_metadata(root, cff, content, deps)
     content[METADATA] = (json.dumps(metadata, indent=1, sort_keys=True, ensure_ascii=False) + "\n").encode()
     for name, data in content.items():
-        if str(root).encode() in data and not name.startswith("site/_static/"):
+        if str(root).encode() in data:
             raise ReleaseError(f"{name}: contains the absolute path of this checkout ({root}); "
                                "the archive must not depend on where it was built")
     out.mkdir(parents=True, exist_ok=True)
@@ -215,8 +216,14 @@ def main(argv: list[str] | None = None) -> int:
                     help="the notebooks' dependency records (written by the HTML build)")
     ap.add_argument("--out", type=Path, default=ROOT / "dist")
     ap.add_argument("--check", type=Path, metavar="ZIP", help="only check an existing archive")
+    ap.add_argument("--epoch", action="store_true",
+                    help="print the edition date as Unix time (SOURCE_DATE_EPOCH for the handouts) and stop")
     args = ap.parse_args(argv)
     try:
+        if args.epoch:
+            when = dt.datetime(*edition_time(load_cff(args.root)), tzinfo=dt.timezone.utc)
+            print(int(when.timestamp()))
+            return 0
         target = args.check or build(args.root, args.html, args.handouts, args.deps, args.out)
         problems = check_archive(target)
     except (ReleaseError, crate.CrateError) as exc:
