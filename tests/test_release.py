@@ -103,8 +103,9 @@ def test_crate_checks_bite_on_a_missing_file_and_a_wrong_checksum(unpacked, tmp_
 
     shutil.copy(unpacked / "data" / "published" / "claims.csv", broken / "data" / "published" / "claims.csv")
     assert release.integrity_problems(broken) == []
-    with open(broken / "CITATION.cff", "a", encoding="utf-8") as fh:
-        fh.write("# changed after packaging\n")
+    changed = bytearray((broken / "CITATION.cff").read_bytes())
+    changed[0] ^= 1  # same size: only the checksum can tell
+    (broken / "CITATION.cff").write_bytes(bytes(changed))
     (broken / "stray.txt").write_text("not described\n", encoding="utf-8")
     problems = release.integrity_problems(broken)
     assert any(p.startswith("CITATION.cff: sha256") for p in problems), problems
@@ -224,6 +225,28 @@ def test_repository_is_set_once_in_citation_cff():
     with pytest.raises(ValueError, match="field 'url'.*change both together"):
         citation.check_site_url({**CFF, "url": "https://someone.github.io/other"}, "CITATION.cff")
     citation.check_site_url({**CFF, "url": "https://book.example.org/"}, "CITATION.cff")
+
+
+def test_repository_setting_reaches_the_links_and_the_placeholder_is_logged_not_warned(tmp_path, monkeypatch):
+    from sphinx_helpers import build, project
+
+    logged = []
+    monkeypatch.setattr(citation.logger, "info", lambda msg, *a, **k: logged.append(msg))
+    cff = (ROOT / "CITATION.cff").read_text(encoding="utf-8")
+    src = project(tmp_path, cff, "extensions = ['citation']\nhtml_theme = 'sphinx_book_theme'\n")
+    (src / "index.rst").write_text("Home\n====\n\nText.\n", encoding="utf-8")
+    app, out = build(src, "html")  # no Sphinx warning (the strict build stays green)
+    assert app.config.html_theme_options["repository_url"] == citation.repository_url(CFF)
+    assert f'href="{citation.repository_url(CFF)}"' in (out / "index.html").read_text(encoding="utf-8")
+    assert any("[repository]" in m for m in logged) == citation.repository_is_placeholder(CFF)
+    logged.clear()
+    real = cff.replace(citation.PLACEHOLDER_REPOSITORY, "https://github.com/someone/clusters").replace(
+        "https://cbr-clusters-compendium.github.io/compendium", "https://someone.github.io/clusters")
+    src = project(tmp_path / "real", real, "extensions = ['citation']\nhtml_theme = 'sphinx_book_theme'\n")
+    (src / "index.rst").write_text("Home\n====\n\nText.\n", encoding="utf-8")
+    app, out = build(src, "html")
+    assert 'href="https://github.com/someone/clusters"' in (out / "index.html").read_text(encoding="utf-8")
+    assert not any("[repository]" in m for m in logged)
 
 
 @pytest.mark.site
