@@ -15,7 +15,8 @@
   charts and its glued values (rows of the values ledger). A record whose hashes differ from the
   archived files is refused: the site would not be the product of the archived inputs.
 
-:func:`validator_problems` runs roc-validator (profile ro-crate-1.1, REQUIRED severity) offline:
+:func:`validator_problems` runs roc-validator (profiles ro-crate-1.1, process-run-crate-0.5 and
+workflow-run-crate-0.5; REQUIRED severity) offline:
 its HTTP cache is filled first with the RO-Crate 1.1 JSON-LD context from
 ``scripts/ro-crate-1.1-context.jsonld`` (the file ``rocrate/data/ro-crate.jsonld`` of the PyPI
 package rocrate 0.13.0, Apache-2.0; rocrate 0.16 ships the 1.3 context instead).
@@ -334,13 +335,21 @@ def seed_http_cache(cache_path: Path) -> None:
     session.close()
 
 
-def validator_problems(folder: Path, cache_path: Path) -> list[str]:
-    """roc-validator's REQUIRED-level issues for the crate in ``folder`` (profile ro-crate-1.1), offline."""
+#: roc-validator profiles every release passes: RO-Crate 1.1 and the run-crate profiles it claims.
+VALIDATOR_PROFILES = ("ro-crate-1.1", "process-run-crate-0.5", "workflow-run-crate-0.5")
+
+
+def validator_problems(folder: Path, cache_path: Path, profiles=VALIDATOR_PROFILES) -> list[str]:
+    """roc-validator's REQUIRED-level issues for the crate in ``folder``, per profile, offline."""
     from rocrate_validator import models, services
 
     seed_http_cache(cache_path)
-    settings = services.ValidationSettings(rocrate_uri=str(Path(folder).resolve()), profile_identifier="ro-crate-1.1",
-                                           requirement_severity=models.Severity.REQUIRED, offline=True,
-                                           cache_path=cache_path)
-    result = services.validate(settings)
-    return [f"roc-validator: {i.message}" for i in result.get_issues()] if not result.passed() else []
+    problems = []
+    for profile in profiles:
+        settings = services.ValidationSettings(rocrate_uri=str(Path(folder).resolve()), profile_identifier=profile,
+                                               requirement_severity=models.Severity.REQUIRED, offline=True,
+                                               cache_path=cache_path)
+        result = services.validate(settings)
+        if not result.passed():
+            problems += [f"roc-validator ({profile}): {i.message}" for i in result.get_issues()]
+    return problems

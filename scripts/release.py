@@ -19,7 +19,8 @@ writes ``dist/<name>-<version>.zip`` (version and date from ``CITATION.cff``) ho
 The archive is byte-reproducible: entries sorted, every timestamp the edition's date
 (``date-released``), fixed permissions, no absolute paths. After writing it, the archive is
 checked (:func:`check_archive`): every described file present with its sha256 and size, every
-file described, and ``roc-validator`` (RO-Crate 1.1, REQUIRED severity) passes, offline.
+file described, and ``roc-validator`` passes offline at REQUIRED severity for RO-Crate 1.1 and for
+the Process and Workflow Run Crate profiles the crate claims.
 """
 from __future__ import annotations
 
@@ -189,7 +190,7 @@ def integrity_problems(folder: Path) -> list[str]:
 
 
 def check_archive(archive: Path) -> list[str]:
-    """All problems of an archive: entry names, integrity, and roc-validator (RO-Crate 1.1, REQUIRED)."""
+    """All problems of an archive: entry names, integrity, and roc-validator (REQUIRED level)."""
     problems = []
     with zipfile.ZipFile(archive) as zf, tempfile.TemporaryDirectory() as tmp:
         for info in zf.infolist():
@@ -237,7 +238,7 @@ def main(argv: list[str] | None = None) -> int:
         pdfs = sum(1 for i in zf.infolist() if i.filename.startswith("handouts/"))
     print(f"release: {target.relative_to(args.root) if target.is_relative_to(args.root) else target} "
           f"({n} files, {pdfs} chapter handouts; sha256 {hashlib.sha256(target.read_bytes()).hexdigest()}); "
-          "RO-Crate 1.1 valid (roc-validator, required), every file's sha256 checked")
+          "valid for roc-validator (RO-Crate 1.1, Process and Workflow Run Crate; required), every sha256 checked")
     return 0
 
 
