@@ -10,7 +10,7 @@
   entity each, with package, version, path, sha256 and licences from ``data/datapackage.json``;
 * provenance in the Process / Workflow Run Crate shape: the build (``Makefile``, the crate's main
   workflow) as one CreateAction, and each notebook's execution as a CreateAction whose instrument
-  is the notebook, whose ``object`` is what its dependency record (``analysis/_deps.py``) says it
+  is the notebook, whose ``object`` is what its dependency record (``analysis/data/recorder.py``) says it
   used (modules, data files, open datasets, the lock file) and whose ``result`` is its page, its
   charts and its glued values (rows of the values ledger). A record whose hashes differ from the
   archived files is refused: the site would not be the product of the archived inputs.
@@ -206,7 +206,7 @@ def crate_metadata(root: Path, cff: dict, content: dict[str, bytes], deps: Path)
     from rocrate.model.contextentity import ContextEntity
     from rocrate.rocrate import ROCrate
 
-    from analysis._site import notebooks
+    from analysis.build.site import notebooks
 
     crate = ROCrate(version="1.1")
     crate.metadata.extra_terms.update(EXTRA_TERMS)

@@ -14,7 +14,7 @@ writes ``dist/<name>-<version>.zip`` (version and date from ``CITATION.cff``) ho
 * ``ro-crate-metadata.json`` (RO-Crate 1.1, written with the ``rocrate`` library,
   ``scripts/crate.py``): every file with its type, licence and sha256, and each notebook's
   execution as a CreateAction (Process/Workflow Run Crate) from the dependency records
-  ``analysis/_deps.py`` wrote while it ran (``_build/.jupyter_cache/deps/<notebook>.json``).
+  ``analysis/data/recorder.py`` wrote while it ran (``_build/.jupyter_cache/deps/<notebook>.json``).
 
 The archive is byte-reproducible: entries sorted, every timestamp the edition's date
 (``date-released``), fixed permissions, no absolute paths. After writing it, the archive is

@@ -26,7 +26,7 @@ import pytest
 import yaml
 
 from analysis import paths
-from analysis._site import notebooks, under_ci
+from analysis.build.site import notebooks, under_ci
 from site_helpers import require_build
 
 ROOT = paths.ROOT
