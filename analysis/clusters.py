@@ -264,27 +264,37 @@ def claim_link(chapter: str, anchor: str) -> str:
     return f"{chapter}.html#{anchor}"
 
 
+def ledger_row_id(claim_id: str) -> str:
+    """The anchor of a claim's row in the rendered ledger (``claims_table_html``): 'ledger-cl-11'."""
+    return "ledger-" + claim_id.lower()
+
+
 TABLE_STYLE = "width:100%;table-layout:fixed;font-size:0.85em;border-collapse:collapse"
 CELL_STYLE = "vertical-align:top;text-align:left;overflow-wrap:break-word;padding:0.25em 0.4em"
 
 
-def _table(header, rows, widths=None, css_class: str = "compendium-table", inline_style: bool = True) -> str:
+def _table(header, rows, widths=None, css_class: str = "compendium-table", inline_style: bool = True,
+           row_ids=None) -> str:
     """Assemble an HTML table from a header (plain strings) and rows of ready-made cell HTML.
 
     Every ``<td>`` carries ``data-label="<column header>"``, so a stylesheet can show each row as a
     card on narrow screens. ``widths`` (one percentage per column) become a ``<colgroup>``; with
     ``inline_style`` the table has a fixed layout at full width and long words (source keys) wrap.
-    ``inline_style=False`` leaves all layout to the stylesheet of ``css_class``.
+    ``inline_style=False`` leaves all layout to the stylesheet of ``css_class``. ``row_ids`` (one
+    per row) become ``<tr id="...">``, anchors that other pages link to.
     """
     if widths is not None and len(widths) != len(header):
         raise ValueError("one width per column")
+    if row_ids is not None and len(row_ids) != len(rows):
+        raise ValueError("one id per row")
     esc = html.escape
     cell = f' style="{CELL_STYLE}"' if inline_style else ""
     cols = "".join(f'<col style="width:{w}%">' for w in widths) if widths else ""
     head = "".join(f"<th{cell}>{esc(str(h))}</th>" for h in header)
     labels = [esc(str(h), quote=True) for h in header]
-    body = "\n".join("<tr>" + "".join(f'<td data-label="{lab}"{cell}>{c}</td>' for lab, c in zip(labels, r)) + "</tr>"
-                     for r in rows)
+    ids = [f' id="{esc(str(i), quote=True)}"' for i in row_ids] if row_ids is not None else [""] * len(rows)
+    body = "\n".join(f"<tr{rid}>" + "".join(f'<td data-label="{lab}"{cell}>{c}</td>' for lab, c in zip(labels, r))
+                     + "</tr>" for rid, r in zip(ids, rows))
     colgroup = f"<colgroup>{cols}</colgroup>\n" if cols else ""
     style = f' style="{TABLE_STYLE}"' if inline_style else ""
     return (f'<table class="{css_class}"{style}>\n{colgroup}<thead><tr>{head}</tr></thead>\n'
@@ -310,7 +320,8 @@ def claims_table_html(claims: pd.DataFrame, quotes: pd.DataFrame) -> str:
     its sources (``quotes``: claim_id, source_key, quote, location, status), the claim's status in
     words, its evidence kind, the published rows linked to it, the sections that illustrate it on
     open data, and a link ``<a href="<chapter>.html#<anchor>">`` to the section that examines it.
-    Text is HTML-escaped; cells carry ``data-label`` and no inline layout (the stylesheet decides).
+    Each row is anchored ``<tr id="ledger-cl-nn">`` (:func:`ledger_row_id`; the ``{claim}`` role
+    links there). Text is HTML-escaped; cells carry ``data-label`` and no inline layout (the stylesheet decides).
     """
     _require(claims, ["claim_id", "finding", "source_keys", "evidence_kind", "chapter", "anchor", "status",
                       "evidence_rows", "illustrated_by", "note"])
@@ -333,7 +344,8 @@ def claims_table_html(claims: pd.DataFrame, quotes: pd.DataFrame) -> str:
         href = esc(claim_link(r["chapter"], r["anchor"]), quote=True)
         link = f"<a href=\"{href}\">{esc(r['chapter'])} § {esc(r['claim_id'])}</a>"
         rows.append([esc(r["claim_id"]), finding, said, esc(status_words(r["status"])), kind, linked, shown, link])
-    return _table(LEDGER_HEADER, rows, css_class="claims-ledger", inline_style=False)
+    return _table(LEDGER_HEADER, rows, css_class="claims-ledger", inline_style=False,
+                  row_ids=[ledger_row_id(c) for c in claims["claim_id"]])
 
 
 # Columns that show a published value (or a survey fact) and so must be shown with a status.

@@ -151,6 +151,18 @@ def _check_chapter_refs(df, label, field, extra=()):
                                           f"({', '.join(chapters)})", field, i + 1)
 
 
+def _check_hedges(df, label, field, quotes, note_field):
+    """Each paraphrase keeps the hedge and scope words recorded for its quotations (``analysis.hedges``)."""
+    from .hedges import problems
+
+    q = read_resource(resource(quotes))
+    for i, row in df.iterrows():
+        said = list(q.loc[q["claim_id"] == row["claim_id"], "quote"])
+        found = problems(row["finding"], said, row[field], row[note_field])
+        if found:
+            raise DataValidationError(label, f"claim {row['claim_id']}: " + "; ".join(found), field, i + 1)
+
+
 def _check_max_words(df, label, field, most):
     for i, v in df[field].items():
         n = len(str(v).split())
@@ -165,6 +177,7 @@ CHECKS = {
     "quoted": lambda df, label, a: _check_quoted(df, label, a["field"], a["quotes"]),
     "chapter_refs": lambda df, label, a: _check_chapter_refs(df, label, a["field"], a.get("also_chapters", ())),
     "max_words": lambda df, label, a: _check_max_words(df, label, a["field"], a["max"]),
+    "hedges": lambda df, label, a: _check_hedges(df, label, a["field"], a["quotes"], a["note_field"]),
     "percent": lambda df, label, a: _check_percent(df, label, a["field"], a["unit_field"]),
     "series": lambda df, label, a: _check_series(df, label, a["field"], a["same"]),
     "value_or_text": lambda df, label, a: _check_values_present(df, label, a["field"], a["other"]),

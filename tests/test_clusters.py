@@ -183,7 +183,8 @@ def quotes_table():
 def test_claims_table_html():
     h = cl.claims_table_html(claims_table(), quotes_table())
     assert h.startswith('<table class="claims-ledger">')
-    assert h.count("<tr>") == 3  # header + 2 rows
+    assert h.count("<tr>") == 1  # the header; each row is anchored for the {claim} role
+    assert re.findall(r'<tr id="([^"]+)">', h) == ["ledger-cl-01", "ledger-cl-02"]
     assert "style=" not in h and "<col" not in h  # no inline layout: the stylesheet decides
     # every cell names its column, so narrow screens can show a row as a card
     cells = re.findall(r'<td data-label="([^"]+)">', h)
