@@ -16,7 +16,7 @@ import pandas as pd
 from ._frames import require_columns as _require
 
 # Words that readers see for the status and evidence-kind codes of data/published/ (one mapping).
-from .evidence import EVIDENCE_WORDS, STATUS_WORDS, status_words  # noqa: F401  (re-exported)
+from .evidence import EVIDENCE_WORDS, NOT_GIVEN, STATUS_WORDS, status_words  # noqa: F401  (re-exported)
 
 # Level variables of context_series (stocks of firms or of jobs at a date), by panel.
 # Flows and changes (net_jobs_added, net_change_*, firms_departed, ...) are not levels.
@@ -31,7 +31,7 @@ LEVEL_VARIABLES = {
 
 # Teams per cluster: the project page names 11 teams in 8 countries but not who studied which
 # cluster, so the map says so instead of guessing.
-TEAMS_NOT_PUBLISHED = "not published (the project page lists 11 teams in 8 countries, not which studied which cluster)"
+TEAMS_NOT_PUBLISHED = "not given on the project page (it lists 11 teams in 8 countries, not which studied which cluster)"
 
 # Where each cluster's label sits relative to its first point on the map (chart styling only).
 LABEL_POSITIONS = {
@@ -74,7 +74,7 @@ def row_text(df: pd.DataFrame, row_id: str) -> str:
 def survey_samples(surveys: pd.DataFrame) -> pd.Series:
     """One text per cluster saying which survey samples are known, e.g. '50 firms (CBR-CAM, read in source)'.
 
-    A survey without ``n_firms`` gives 'sample size not published (<survey_id>)'; a row without a
+    A survey without ``n_firms`` gives 'sample size not given in the source read (<survey_id>)'; a row without a
     source (Grenoble) gives 'no survey identified'. Several surveys of one cluster are joined by '; '.
     """
     _require(surveys, ["survey_id", "cluster", "n_firms", "status", "source_key"])
@@ -83,7 +83,7 @@ def survey_samples(surveys: pd.DataFrame) -> pd.Series:
         if _blank(r["source_key"]):
             text = "no survey identified"
         elif _blank(r["n_firms"]):
-            text = f"sample size not published ({r['survey_id']})"
+            text = f"sample size {NOT_GIVEN} ({r['survey_id']})"
         else:
             text = f"{int(r['n_firms'])} firms ({r['survey_id']}, {status_words(r['status'])})"
         parts.setdefault(r["cluster"], []).append(text)
@@ -233,7 +233,7 @@ def survey_design_table(surveys: pd.DataFrame) -> pd.DataFrame:
     """The survey designs in reader's words, with what is not known.
 
     One row per survey: cluster, survey, fieldwork (with its status), firms (the published
-    count or 'not published'), sampling, mode and instrument ('not recorded' when missing),
+    count or 'not given in the source read'), sampling, mode and instrument ('not recorded' when missing),
     source (key and location), status (in words) and the ``gaps`` column as 'what is not known'.
     """
     _require(surveys, ["survey_id", "cluster", "survey", "fieldwork", "fieldwork_status", "n_firms", "sampling",
@@ -250,7 +250,7 @@ def survey_design_table(surveys: pd.DataFrame) -> pd.DataFrame:
         source = "—" if _blank(r["source_key"]) else f"{r['source_key']} ({text(r['location'], 'location not recorded')})"
         rows.append({
             "id": r["survey_id"], "cluster": r["cluster"], "survey": r["survey"], "fieldwork": fieldwork,
-            "firms": "not published" if _blank(r["n_firms"]) else str(int(r["n_firms"])),
+            "firms": NOT_GIVEN if _blank(r["n_firms"]) else str(int(r["n_firms"])),
             "sampling": text(r["sampling"]), "mode": text(r["mode"]), "instrument": text(r["instrument"]),
             "source": source, "status": text(status_words(r["status"]), "—"), "what is not known": text(r["gaps"], "—"),
         })
