@@ -1,26 +1,16 @@
 """The {claim} role (_ext/claims_role.py): a finding in prose in the ledger's one wording, with a link
 to its row of the rendered ledger and the source's words; an unknown id fails the build."""
-import sys
-
 import pytest
 from bs4 import BeautifulSoup
 
-from analysis import data, paths
-from sphinx_helpers import build, project
+from analysis import data
+from sphinx_helpers import build, extension, role_project
 
-sys.path.insert(0, str(paths.ROOT / "_ext"))
-import claims_role  # noqa: E402  (the extension module, from _ext/)
-
-CONF = ("extensions = ['myst_nb', 'claims_role']\n"
-        "nb_execution_mode = 'off'\n"
-        "claims_ledger_page = 'ledger'\n")
+claims_role = extension("claims_role")
 
 
 def _project(tmp_path, body: str):
-    src = project(tmp_path, 'cff-version: 1.2.0\ntitle: "T"\nversion: "1.0.0"\n', CONF)
-    (src / "index.md").write_text("# Book\n\n```{toctree}\nledger\n```\n\n" + body + "\n", encoding="utf-8")
-    (src / "ledger.md").write_text("# Ledger\n", encoding="utf-8")
-    return src
+    return role_project(tmp_path, "claims_role", "claims_ledger_page", "ledger", "Ledger", body)
 
 
 def test_lookup_gives_the_ledgers_wording_and_every_quotation():

@@ -45,7 +45,8 @@ def test_todays_cl11_wordings_fail():
      "both systems rely upon particular conditions, in part a particular socio-cultural atmosphere", "in part",
      "drops the hedge 'in part'"),
     ("The clusters showed high networking, highest for manufacturing SMEs.",
-     "In general, the clusters studied exhibited a relatively high level of networking, especially for manufacturing SMEs.",
+     "In general, the clusters studied exhibited a relatively high level of networking, "
+     "especially for manufacturing SMEs.",
      "In general;relatively;especially for", "drops the hedge 'In general'"),
     ("Firms internationalised early.", "technology-intensive small firms often need to internationalise", "often",
      "drops the hedge 'often'"),
@@ -80,7 +81,8 @@ def test_the_record_itself_is_checked():
     ("CL-15", {"finding": "Both the Cambridge and the Oxford systems rely on a particular socio-cultural atmosphere "
                           "for establishing links between firms, especially where trust is important."},
      r"claim CL-15: drops the hedge 'in part'"),
-    ("CL-13", {"hedges": "relatively;especially for"}, r"claim CL-13: the quotation's hedge 'In general' is not recorded"),
+    ("CL-13", {"hedges": "relatively;especially for"},
+     r"claim CL-13: the quotation's hedge 'In general' is not recorded"),
     ("CL-24", {"hedge_note": ""}, r"claim CL-24: drops the hedge 'For example'"),
 ], ids=["CL-11-before", "CL-15-in-part", "CL-13-unrecorded", "CL-24-no-reason"])
 def test_an_edited_ledger_is_refused_naming_file_field_row(tmp_path, claim, cells, pattern):

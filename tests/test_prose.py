@@ -61,7 +61,8 @@ def _bib() -> list[tuple[str, str, frozenset]]:
 
 NAME = r"[A-Z][a-zà-öø-ÿ'’\-]+"
 AUTHOR_YEAR = re.compile(
-    rf"\b(?P<first>{NAME})(?P<more>(?:,?\s(?:et al\.|and|&)\s?(?:{NAME})?)*),?\s\(?(?P<year>(?:1[6-9]|20)\d\d)[a-z]?(?![\ds])")
+    rf"\b(?P<first>{NAME})(?P<more>(?:,?\s(?:et al\.|and|&)\s?(?:{NAME})?)*),?\s\(?"
+    r"(?P<year>(?:1[6-9]|20)\d\d)[a-z]?(?![\ds])")
 POSSESSIVE = re.compile(
     rf"\b(?P<first>{NAME})(?:\s(?:and|&)\s(?P<second>{NAME}))?['’]s\s(?:[a-z\-–]+\s){{0,2}}?"
     r"(?:work|summary|paper|papers|model|study|studies|argument|book|review|theory|index|measure|test|roles|"
@@ -166,7 +167,8 @@ def test_each_claim_section_states_its_claim_through_the_role(chapter):
     sections = claim_sections(_prose()[f"{chapter}.ipynb"])
     assert set(sections) == set(ours["claim_id"]), f"{chapter}: claim sections {sorted(sections)}"
     for cid, body in sections.items():
-        assert re.search(rf"\{{claim\}}`{cid}(:finding)?`", body), f"{chapter} {cid}: no {{claim}}`{cid}` in its section"
+        assert re.search(rf"\{{claim\}}`{cid}(:finding)?`", body), \
+            f"{chapter} {cid}: no {{claim}}`{cid}` in its section"
         said = list(quotes.loc[quotes["claim_id"] == cid, "quote"])
         free = re.sub(r"\{claim\}`[^`]*`", "", body)
         assert hedges.problems(free, said, check_recorded=False) == [], f"{chapter} {cid}"
