@@ -31,7 +31,7 @@ LEVEL_VARIABLES = {
 
 # Teams per cluster: the project page names 11 teams in 8 countries but not who studied which
 # cluster, so the map says so instead of guessing.
-TEAMS_NOT_PUBLISHED = "not given on the project page (it lists 11 teams in 8 countries, not which studied which cluster)"
+TEAMS_NOT_PUBLISHED = "not given on the project page (it names no team per cluster)"
 
 # Where each cluster's label sits relative to its first point on the map (chart styling only).
 LABEL_POSITIONS = {
