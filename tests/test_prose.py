@@ -129,14 +129,14 @@ def test_citation_and_path_checks_bite():
     prose = {"x.md": ("As Wilson (1927) showed, and Efron 1980 did not, Boschma's summary of the work "
                       "{footcite:p}`wilson_1927,no_such_key` stands; Padgett and Ansell (1993) agree; "
                       "the Fourth Framework Programme 1994 and the 1990s are not names. "
-                      "See `notes/working-note.md`, `/work/shared/models.md`, `analysis/hedges.py` and "
+                      "See `notes/working-note.md`, `/home/reader/notes/models.md`, `analysis/hedges.py` and "
                       "[the data](../../elsewhere/data.csv)."),
              "y.ipynb": "Drabek et al. (1981) and Smith et al. (1981) coded it."}
     assert sorted(citation_problems(prose)) == sorted([
         ("x.md", "key", "no_such_key"), ("x.md", "author-year", "Efron 1980"), ("x.md", "name", "Boschma"),
         ("x.md", "author-year", "Programme 1994"), ("y.ipynb", "author-year", "Smith et al. (1981")])
     assert sorted(path_problems(prose)) == sorted([
-        ("x.md", "path", "notes/working-note.md"), ("x.md", "path", "/work/shared/models.md"),
+        ("x.md", "path", "notes/working-note.md"), ("x.md", "path", "/home/reader/notes/models.md"),
         ("x.md", "path", "../../elsewhere/data.csv")])
 
 
