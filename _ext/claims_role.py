@@ -6,7 +6,7 @@ paraphrase (``finding`` of ``data/published/claims.csv``), a link to the claim's
 ledger (``<tr id="ledger-cl-11">`` on ``claims_ledger_page``), and the source's own words (the
 claim's rows of ``claim_quotes.csv``). ``{claim}`CL-11:finding``` shows the paraphrase and the link
 only, for a summary that follows the full statement. Prose may comment on a claim; it may not
-restate it (README, "Chapter conventions").
+restate it (CONVENTIONS.md, "Claims and prose").
 
 An unknown id or option is a build error naming the page and the id; both ledger files are
 recorded as dependencies of the page, so an edited wording rebuilds it.

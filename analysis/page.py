@@ -13,6 +13,15 @@ tables, and seeds its random steps. Each of those has one function here::
     page.table(page.rows(facts, ["HL-01", "HL-03"]), columns=["fact", "value_text", "status", "source_key"])
     SEED = page.seed("networking")                           # the chapter's one seed
 
+    page.glue("mob_ei_p", p, kind="open-data", source="Males", decimals=3)    # precision at the call
+    page.glue_bound("mob_qi_ipf_diff", glm - ipf, 1e-9)     # numerical error: glued as its bound
+
+Precision policy (the one place it is written; details at :data:`COMPUTED_DIGITS`): a glued float
+carries the precision its meaning supports, from its kind (published: as transcribed; computed:
+six significant digits, of which the prose shows at most four) or from ``digits=``/``decimals=``
+at the call; a quantity that is numerical error by nature is glued as a bound. The same notebook
+then stores the same values under any BLAS kernel, thread count, hash seed, time zone or locale.
+
 Errors name the table (its file, from the provenance ``data.load`` attaches) and the row id.
 Tables are rendered in full (no truncated text, status codes in words, never without their
 status column) with a caption that says what kind of evidence they hold and where it is from.
@@ -154,19 +163,66 @@ def row_values(table: pd.DataFrame, row_ids: Iterable[str], prefix: str = "") ->
 
 # ---- glue ------------------------------------------------------------------------------------
 
-# Significant digits a glued float keeps: far more than any page shows, and few enough that the
-# last-bit noise of BLAS/libm across machines (seen in the mobility chapter's GLM fit) never
-# reaches the committed outputs that strict nbval compares.
-GLUE_DIGITS = 10
+# ---- the precision policy -------------------------------------------------------------------
+#
+# A glued float is stored at the precision its meaning supports, never at whatever the arithmetic
+# produced, so the committed outputs hold what the reader sees and the same notebook gives the same
+# stored values on another machine, BLAS kernel or thread count (tests/test_rerun.py checks it):
+#
+# * published floats keep PUBLISHED_DIGITS significant digits: transcribed numbers and exact
+#   arithmetic on them (a ratio of two published counts), rid of binary representation noise;
+# * computed floats (open-data, simulated, book) keep COMPUTED_DIGITS significant digits unless the
+#   call says ``digits=`` (significant) or ``decimals=`` (after the point). The prose shows at most
+#   COMPUTED_DIGITS - GUARD_DIGITS of them (the build refuses more: _ext/values_ledger.py), so the
+#   guard digits keep double rounding from moving a shown digit, and noise below 10^-6 relative
+#   (BLAS kernels, summation order, thread count) never reaches a stored output;
+# * a quantity that is numerical error by nature (the difference of two fits of one model, a
+#   convergence residual) is never glued as a value: :func:`glue_bound` checks it against a bound
+#   and glues the bound ("the two fits agree to within 10^-9").
+PUBLISHED_DIGITS = 10
+COMPUTED_DIGITS = 6
+GUARD_DIGITS = 2
+GLUE_DIGITS = PUBLISHED_DIGITS  # kept for callers of the former single rule
+
+
+def round_value(v, *, digits: int | None = None, decimals: int | None = None, kind: str | None = None):
+    """``v`` at the precision of the policy: numpy scalars to Python ones (prose shows '5', not
+    'np.int64(5)'); a finite float to ``digits`` significant digits or ``decimals`` decimals, else
+    to the default of its ``kind`` (:data:`PUBLISHED_DIGITS` for published, :data:`COMPUTED_DIGITS`
+    otherwise). Integers, text and non-finite floats pass unchanged."""
+    if digits is not None and decimals is not None:
+        raise ValueError("give digits= (significant) or decimals=, not both")
+    for name, n in (("digits", digits), ("decimals", decimals)):
+        if n is not None and (not isinstance(n, int) or n < (1 if name == "digits" else 0)):
+            raise ValueError(f"{name}= must be a whole number (digits >= 1, decimals >= 0), got {n!r}")
+    v = v.item() if isinstance(v, np.generic) else v
+    if isinstance(v, float) and np.isfinite(v):
+        if decimals is not None:
+            v = float(f"{v:.{decimals}f}")
+        else:
+            d = digits if digits is not None else (PUBLISHED_DIGITS if kind == "published" else COMPUTED_DIGITS)
+            v = float(f"{v:.{d}g}")
+        v = 0.0 if v == 0 else v  # no '-0.0' in prose
+    return v
+
+
+def precision(v, *, digits: int | None = None, decimals: int | None = None, kind: str | None = None) -> dict:
+    """What the glue output records of a float's precision, for the build's check that the prose
+    shows no more than it holds (_ext/values_ledger.py): ``{"decimals": n}`` or ``{"digits": n,
+    "shown_digits": m}`` (m = n at the call, n - GUARD_DIGITS by default); {} for other values."""
+    if not isinstance(v, float) or not np.isfinite(v):
+        return {}
+    if decimals is not None:
+        return {"decimals": decimals}
+    if digits is not None:
+        return {"digits": digits, "shown_digits": digits}
+    d = PUBLISHED_DIGITS if kind == "published" else COMPUTED_DIGITS
+    return {"digits": d, "shown_digits": d - GUARD_DIGITS}
 
 
 def _plain(v):
-    """numpy scalars to Python ones, so prose shows '5', not 'np.int64(5)'; floats rounded to
-    :data:`GLUE_DIGITS` significant digits."""
-    v = v.item() if isinstance(v, np.generic) else v
-    if isinstance(v, float) and np.isfinite(v):
-        v = float(f"{v:.{GLUE_DIGITS}g}")
-    return v
+    """numpy scalars to Python ones; floats at the published precision (tables of transcribed rows)."""
+    return round_value(v, kind="published")
 
 
 # What kind of evidence a glued value is (the evidence rule), recorded with the value so the
@@ -212,31 +268,68 @@ def glue_metadata(kind: str | None = None, source: str | None = None) -> dict:
     return {"kind": kind, "source": source}
 
 
-def glue(name: str, value, *, kind: str | None = None, source: str | None = None) -> None:
+def glue(name: str, value, *, kind: str | None = None, source: str | None = None,
+         digits: int | None = None, decimals: int | None = None) -> None:
     """Glue one value for the prose (``{glue:}`name```), without displaying it here.
 
     Same output as ``myst_nb.glue(name, value, display=False)``, plus the value's evidence
     ``kind`` (see :data:`GLUE_KINDS`; default from :func:`evidence_default`) and ``source``
-    in the output's metadata under ``"compendium"``.
+    in the output's metadata under ``"compendium"``. A float is stored at the precision policy's
+    (:func:`round_value`: ``digits``/``decimals``, else its kind's default).
     """
     import IPython
     from myst_nb.ext.glue import GLUE_PREFIX  # imported here: analysis stays importable without myst-nb
 
-    mimebundle, metadata = IPython.core.formatters.format_display_data(_plain(value))
+    meta = glue_metadata(kind, source)
+    shown = round_value(value, digits=digits, decimals=decimals, kind=meta["kind"])
+    meta.update(precision(shown, digits=digits, decimals=decimals, kind=meta["kind"]))
+    mimebundle, metadata = IPython.core.formatters.format_display_data(shown)
     metadata["scrapbook"] = {"name": name, "mime_prefix": GLUE_PREFIX}
-    metadata[GLUE_METADATA_KEY] = glue_metadata(kind, source)
+    metadata[GLUE_METADATA_KEY] = meta
     IPython.display.display({GLUE_PREFIX + k: v for k, v in mimebundle.items()}, raw=True,
                             metadata=metadata)
 
 
+def bound_text(bound: float) -> str:
+    """A power-of-ten bound as prose writes it: 1e-09 -> '10⁻⁹'; other bounds as '%g'."""
+    exp = np.log10(bound) if bound > 0 else np.nan
+    if np.isfinite(exp) and float(exp).is_integer():
+        sup = str.maketrans("-0123456789", "⁻⁰¹²³⁴⁵⁶⁷⁸⁹")
+        return "10" + str(int(exp)).translate(sup)
+    return f"{bound:g}"
+
+
+def glue_bound(name: str, error, bound: float, *, what: str = "", kind: str | None = None,
+               source: str | None = None) -> str:
+    """Glue a quantity that is numerical error by nature as its bound, never as a value.
+
+    Checks ``|error| <= bound`` (ValueError naming ``name``, the error and the bound otherwise: the
+    two computations disagree more than the page says) and glues the bound's text ('10⁻⁹'), which
+    is the same on every machine although the error's digits are not. ``what`` describes the
+    quantity for the error message. Returns the glued text.
+    """
+    err = float(np.max(np.abs(error)))
+    if not (bound > 0 and np.isfinite(bound)):
+        raise ValueError(f"{name}: the bound must be a positive number, got {bound!r}")
+    if not err <= bound:  # also refuses NaN
+        raise ValueError(f"{name}: {what or 'numerical error'} is {err:.3g}, above the stated bound {bound:g}")
+    text = bound_text(bound)
+    glue(name, text, kind=kind, source=source)
+    return text
+
+
 def glue_all(values: Mapping, prefix: str = "", keys: Iterable[str] | None = None, *,
-             kind: str | None = None, source: str | None = None) -> dict:
-    """Glue ``prefix + key`` for each key of ``values`` (or only ``keys``, which must exist)."""
+             kind: str | None = None, source: str | None = None, digits: int | None = None,
+             decimals: int | None = None) -> dict:
+    """Glue ``prefix + key`` for each key of ``values`` (or only ``keys``, which must exist), at
+    the precision policy's (``digits``/``decimals`` for all, else each kind's default)."""
     chosen = list(values) if keys is None else list(keys)
     missing = [k for k in chosen if k not in values]
     if missing:
         raise KeyError(f"nothing to glue for {', '.join(map(repr, missing))}")
-    out = {f"{prefix}{k}": _plain(values[k]) for k in chosen}
+    meta = glue_metadata(kind, source)
+    out = {f"{prefix}{k}": round_value(values[k], digits=digits, decimals=decimals, kind=meta["kind"])
+           for k in chosen}
     for name, v in out.items():
         glue(name, v, kind=kind, source=source)
     return out
@@ -447,5 +540,5 @@ def chapter_claims(chapter: str, ledger: pd.DataFrame | None = None) -> Table:
 
 
 __all__ = ["SEEDS", "EVIDENCE_WORDS", "STATUS_WORDS", "Table", "chapter_claims", "claims", "derive_seed",
-           "evidence_caption", "glue", "glue_all", "glue_key", "glue_rows", "rng", "row", "row_values",
-           "rows", "seed", "table", "table_name", "value"]
+           "bound_text", "evidence_caption", "glue", "glue_all", "glue_bound", "glue_key", "glue_rows", "rng", "row", "row_values",
+           "precision", "round_value", "rows", "seed", "table", "table_name", "value"]

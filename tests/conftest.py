@@ -36,4 +36,6 @@ def require_fetched():
 def pytest_configure(config):
     # Registered here, not in pyproject.toml: a pyproject change re-creates every clone's .venv.
     config.addinivalue_line(
+        "markers", "reader: re-executes every chapter as JupyterLab does (make test-reader; a few minutes)")
+    config.addinivalue_line(
         "markers", "build: runs jupyter-book on a small temporary book (part of make test-unit; about a minute)")

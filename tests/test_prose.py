@@ -1,4 +1,4 @@
-"""The book's prose says no more than its sources (README, "Chapter conventions").
+"""The book's prose says no more than its sources (CONVENTIONS.md, "Claims and prose").
 
 * Claims reach the prose through the ledger: every claim section ``(claim-cl-nn)=`` of the chapter the
   ledger names states its claim with the ``{claim}`` role, and the free prose around it makes no verb
