@@ -104,7 +104,11 @@ def path_problems(prose: dict[str, str]) -> list[tuple[str, str, str]]:
         named = [m.group(1) for m in re.finditer(r"(?<![}\w])`([^`\s]+)`", text)]
         named += [m.group(1) for m in re.finditer(r"\]\(([^)\s]+)\)", text)]
         for s in named:
-            looks_like_file = "/" in s or re.search(r"\.(md|py|csv|json|ipynb|bib|ya?ml|cfg|txt|pdf|toml|cff)$", s)
+            # a file name, an absolute or relative path, or a path into a top-level folder of the
+            # repository ("Pacific/Chatham", a time zone, is none of these)
+            looks_like_file = (re.search(r"\.(md|py|csv|json|ipynb|bib|ya?ml|cfg|txt|pdf|toml|cff)$", s)
+                               or s.startswith(("/", "~", "./", "../"))
+                               or ("/" in s and (ROOT / s.split("/")[0]).is_dir()))
             if not looks_like_file or re.search(r"[()=\[\]*<>]|^(https?|mailto):|^#", s) or s in SITE_FILES:
                 continue
             if s.startswith(("/", "~")) or ".." in Path(s).parts:
@@ -129,6 +133,7 @@ def test_citation_and_path_checks_bite():
     prose = {"x.md": ("As Wilson (1927) showed, and Efron 1980 did not, Boschma's summary of the work "
                       "{footcite:p}`wilson_1927,no_such_key` stands; Padgett and Ansell (1993) agree; "
                       "the Fourth Framework Programme 1994 and the 1990s are not names. "
+                      "Times in `Pacific/Chatham` are not files; `data/missing/` is a missing folder. "
                       "See `notes/working-note.md`, `/home/reader/notes/models.md`, `analysis/hedges.py` and "
                       "[the data](../../elsewhere/data.csv)."),
              "y.ipynb": "Drabek et al. (1981) and Smith et al. (1981) coded it."}
@@ -137,7 +142,7 @@ def test_citation_and_path_checks_bite():
         ("x.md", "author-year", "Programme 1994"), ("y.ipynb", "author-year", "Smith et al. (1981")])
     assert sorted(path_problems(prose)) == sorted([
         ("x.md", "path", "notes/working-note.md"), ("x.md", "path", "/home/reader/notes/models.md"),
-        ("x.md", "path", "../../elsewhere/data.csv")])
+        ("x.md", "path", "../../elsewhere/data.csv"), ("x.md", "path", "data/missing/")])
 
 
 # ---- claims come through the ledger --------------------------------------------------------------
