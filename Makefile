@@ -19,7 +19,7 @@ JB := $(VENV)/bin/jupyter-book
 STAMP := $(VENV)/.installed-$(shell sha256sum requirements.lock pyproject.toml | sha256sum | cut -c1-12)
 # The notebooks of _toc.yml (the one list; tests and bench read it the same way). Expanded when a
 # recipe runs, after `env` has made the venv.
-NOTEBOOKS = $(shell $(PY) -m analysis._site notebooks)
+NOTEBOOKS = $(shell $(PY) -m analysis.build.site notebooks)
 
 # tag the notebooks' code cells for the reading view (remove plumbing, collapse analysis code)
 tag-cells:

@@ -32,7 +32,7 @@ def _tables() -> tuple:
 def lookup(claims, quotes, claim_id: str) -> dict:
     """The ledger's wording of one claim: {'finding', 'words': [(source_key, [quote, ...]), ...],
     'anchor'}; KeyError naming the id when the ledger does not hold it exactly once."""
-    from analysis.clusters import ledger_row_id
+    from analysis.measures.clusters import ledger_row_id
 
     hit = claims[claims["claim_id"] == claim_id]
     if len(hit) != 1:

@@ -9,7 +9,7 @@ documents are read, this extension collects them for the notebooks of
 * ``values.csv`` and ``values.json``: one row per glued value with its page,
   chapter, the value as the prose shows it (the glue role's format applied, so
   rounded as displayed), the raw ``text/plain``, and the evidence ``kind`` and
-  ``source`` that ``analysis.page.glue`` records under ``metadata["compendium"]``
+  ``source`` that ``analysis.present.page.glue`` records under ``metadata["compendium"]``
   (empty for values glued without a kind);
 * ``datapackage.json``: a Frictionless data package describing ``values.csv``.
 
@@ -48,7 +48,7 @@ FIELD_DOCS = {
 }
 # Pages whose ledger depends on every notebook: re-read whenever a notebook is.
 LEDGER_PAGES = ("book/values", "book/changes")
-KIND_KEY = "compendium"  # analysis.page.GLUE_METADATA_KEY (the extension must not import analysis)
+KIND_KEY = "compendium"  # analysis.present.page.GLUE_METADATA_KEY (the extension must not import analysis)
 
 # {glue}`key`, {glue:}`key`, {glue:any}`key`, {glue:text}`key:fmt`, {glue:md}`key` and the directive form
 _ROLE = re.compile(r"\{glue(?::(?P<type>\w*))?\}`(?P<body>[^`]+)`")
@@ -165,7 +165,7 @@ def rerun_differences(committed: list[dict], rerun: list[dict]) -> list[str]:
     return lines
 
 
-# ---- the precision check (the page kit's policy: analysis/page.py) ----------------------------------
+# ---- the precision check (the policy: analysis/present/precision.py) ----------------------------------
 
 _NUMBER = re.compile(r"^[+\-−]?[\d,]*\.?\d*(?:[eE][+\-]?\d+)?%?$")
 
@@ -214,7 +214,7 @@ def precision_problems(glue: dict, formats: dict[str, list[str]], page: str) -> 
                 continue
             if got is not None and got > allowed:
                 problems.append(f"{page}:{name} shown as {text!r} ({got} {unit}, format {fmt!r}) but glued "
-                                f"to show at most {allowed} (analysis/page.py precision policy: pass digits= or "
+                                f"to show at most {allowed} (analysis/present/precision.py policy: pass digits= or "
                                 f"decimals= at the glue call, or show fewer digits)")
     return problems
 
@@ -468,7 +468,7 @@ def missing_kind_message(rows: list[dict]) -> str | None:
     if not missing:
         return None
     return (f"values ledger: {len(missing)} of {len(rows)} glued values have no evidence kind "
-            f"(glue them with analysis.page.glue(..., kind=...)); first: {', '.join(missing[:5])}")
+            f"(glue them with analysis.present.page.glue(..., kind=...)); first: {', '.join(missing[:5])}")
 
 
 def _on_env_updated(app, env):

@@ -3,8 +3,8 @@ from __future__ import annotations
 
 import pytest
 
-from analysis import registry
-from analysis._site import under_ci
+from analysis.build.site import under_ci
+from analysis.data import registry
 
 
 def _skip_or_fail(msg: str) -> None:

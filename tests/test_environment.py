@@ -98,3 +98,16 @@ def test_citation_cff_check_bites(tmp_path):
     except jsonschema.ValidationError:
         return
     raise AssertionError("an invalid licence id was accepted")
+
+
+def test_jupyterlab_enables_jupyterlab_myst():
+    """`make lab`: the chapters' MyST markup renders in JupyterLab only if it loads jupyterlab-myst
+    (JupyterLab 4.6 refuses jupyterlab-myst 2.7: another @jupyter/ydoc major version)."""
+    import re
+
+    proc = subprocess.run([sys.executable, "-m", "jupyter", "labextension", "list"], capture_output=True, text=True)
+    out = re.sub(r"\x1b\[[0-9;]*m", "", proc.stdout + proc.stderr)
+    line = next((l for l in out.splitlines() if "jupyterlab-myst" in l and " v" in l), "")
+    assert line, f"jupyterlab-myst is not installed as a JupyterLab extension:\n{out}"
+    assert re.search(r"\benabled\s+OK\b", line) and "not compatible" not in out, \
+        f"JupyterLab does not load jupyterlab-myst:\n{out}"

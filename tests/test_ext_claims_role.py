@@ -59,7 +59,7 @@ def test_an_unknown_id_or_form_fails_the_build(tmp_path, text, pattern):
 
 
 def test_the_ledger_rows_carry_the_anchors_the_role_links_to():
-    from analysis import clusters
+    from analysis.measures import clusters
 
     claims, quotes = data.load("claims"), data.load("claim_quotes")
     h = clusters.claims_table_html(claims, quotes)

@@ -3,7 +3,8 @@ their tables, never typed by hand; an unknown id fails the build with the id nam
 import pytest
 from bs4 import BeautifulSoup
 
-from analysis import data, page
+from analysis import data
+from analysis.present import page
 from sphinx_helpers import build, extension, role_project
 
 published_values = extension("published_values")

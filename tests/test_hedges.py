@@ -1,11 +1,12 @@
 """Hedges are data: the ledger records the hedge and scope words of each quotation, and a paraphrase
 that drops one without a recorded reason, or makes a verb stronger than the source's, is refused
-when the ledger is loaded (analysis.hedges, the 'hedges' x-check of data/datapackage.json)."""
+when the ledger is loaded (analysis.data.hedges, the 'hedges' x-check of data/datapackage.json)."""
 from __future__ import annotations
 
 import pytest
 
-from analysis import data, hedges
+from analysis import data
+from analysis.data import hedges
 from test_claims import _refused, _row, _set
 
 CL11_QUOTES = ["Rapid technological development and associated explosive growth in demand also help explain "

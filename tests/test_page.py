@@ -1,10 +1,12 @@
-"""The page kit (analysis/page.py): published rows by id, glue, tables, claims, seeds."""
+"""The page kit (analysis/present/page.py): published rows by id, glue, tables, claims, seeds."""
 import numpy as np
 import pandas as pd
 import pytest
 from bs4 import BeautifulSoup
 
-from analysis import clusters, data, evidence, page
+from analysis import data
+from analysis.measures import clusters, evidence
+from analysis.present import page
 
 
 def facts_table():
@@ -189,7 +191,7 @@ def test_table_transposed_with_row_headers():
 
 
 def test_one_status_mapping_everywhere():
-    from analysis import charts
+    from analysis.present import charts
 
     assert clusters.STATUS_WORDS is evidence.STATUS_WORDS and page.STATUS_WORDS is evidence.STATUS_WORDS
     df = pd.DataFrame({"status": ["read-in-source", "second-hand", None, "other"]})
@@ -216,11 +218,11 @@ def test_chapter_claims_shows_this_chapters_ledger_rows():
 # ---- seeds -----------------------------------------------------------------------------------
 
 def test_seed_policy_keeps_the_chapters_seeds_and_derives_the_rest():
-    from analysis import embeddedness
+    from analysis.measures import embeddedness
 
     assert page.seed("networking") == 1 and page.seed("mobility", "layout") == 7
     assert page.seed("embeddedness") == embeddedness.DEFAULT_SEED
-    from analysis import stats   # the mobility chapter's bootstrap and simulation keep their old seed
+    from analysis.measures import stats   # the mobility chapter's bootstrap and simulation keep their old seed
     assert page.seed("mobility", "bootstrap") == page.seed("mobility", "simulation") == stats.BOOTSTRAP_SEED == 1980
     # derived: the same everywhere (sha256 of the name), different per name and purpose
     assert page.seed("clusters") == page.derive_seed("clusters") == 3366050327

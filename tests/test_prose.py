@@ -19,7 +19,8 @@ from pathlib import Path
 
 import pytest
 
-from analysis import data, hedges, paths
+from analysis import data, paths
+from analysis.data import hedges
 
 ROOT = paths.ROOT
 BOOK = ROOT / "book"
@@ -134,7 +135,7 @@ def test_citation_and_path_checks_bite():
                       "{footcite:p}`wilson_1927,no_such_key` stands; Padgett and Ansell (1993) agree; "
                       "the Fourth Framework Programme 1994 and the 1990s are not names. "
                       "Times in `Pacific/Chatham` are not files; `data/missing/` is a missing folder. "
-                      "See `notes/working-note.md`, `/home/reader/notes/models.md`, `analysis/hedges.py` and "
+                      "See `notes/working-note.md`, `/home/reader/notes/models.md`, `analysis/data/hedges.py` and "
                       "[the data](../../elsewhere/data.csv)."),
              "y.ipynb": "Drabek et al. (1981) and Smith et al. (1981) coded it."}
     assert sorted(citation_problems(prose)) == sorted([

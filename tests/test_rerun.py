@@ -18,8 +18,9 @@ import sys
 
 import pytest
 
-from analysis import page, paths
-from analysis._site import notebooks
+from analysis import paths
+from analysis.present import page
+from analysis.build.site import notebooks
 
 sys.path.insert(0, str(paths.ROOT / "_ext"))
 import values_ledger as vl  # noqa: E402  (the extension module, from _ext/)

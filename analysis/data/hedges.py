@@ -6,7 +6,8 @@ may list accepted forms separated by '|' ("would be suggested|would suggest"). :
 finds what a paraphrase does to them: a recorded hedge dropped without a reason in ``hedge_note``,
 a hedge word of the quotation left unrecorded, a recorded hedge that the quotation does not hold,
 or a verb made stronger than the source's ("help explain" → "explains", "suggested" → "showed").
-Pure functions on strings; ``analysis.data`` runs them on every load of the ledger.
+Pure functions on strings; the ``hedges`` check of ``analysis.data.checks`` runs them on every load
+of the ledger.
 """
 from __future__ import annotations
 

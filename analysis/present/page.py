@@ -16,7 +16,7 @@ tables, and seeds its random steps. Each of those has one function here::
     page.glue("mob_ei_p", p, kind="open-data", source="Males", decimals=3)    # precision at the call
     page.glue_bound("mob_qi_ipf_diff", glm - ipf, 1e-9)     # numerical error: glued as its bound
 
-Precision policy (the one place it is written; details at :data:`COMPUTED_DIGITS`): a glued float
+Precision policy (written once, in :mod:`analysis.present.precision`; applied here): a glued float
 carries the precision its meaning supports, from its kind (published: as transcribed; computed:
 six significant digits, of which the prose shows at most four) or from ``digits=``/``decimals=``
 at the call; a quantity that is numerical error by nature is glued as a bound. The same notebook
@@ -37,9 +37,11 @@ from collections.abc import Iterable, Mapping
 import numpy as np
 import pandas as pd
 
-from . import data
+from .. import data
 from .catalog import KIND_WORDS
-from .evidence import EVIDENCE_WORDS, STATUS_WORDS, _blank, evidence_words, status_column
+from .precision import (COMPUTED_DIGITS, GLUE_DIGITS, GUARD_DIGITS, PUBLISHED_DIGITS,  # noqa: F401 (re-exported)
+                        bound_text, precision, round_value)
+from ..measures.evidence import EVIDENCE_WORDS, STATUS_WORDS, _blank, evidence_words, status_column
 
 # ---- the seed policy -------------------------------------------------------------------------
 
@@ -163,63 +165,6 @@ def row_values(table: pd.DataFrame, row_ids: Iterable[str], prefix: str = "") ->
 
 # ---- glue ------------------------------------------------------------------------------------
 
-# ---- the precision policy -------------------------------------------------------------------
-#
-# A glued float is stored at the precision its meaning supports, never at whatever the arithmetic
-# produced, so the committed outputs hold what the reader sees and the same notebook gives the same
-# stored values on another machine, BLAS kernel or thread count (tests/test_rerun.py checks it):
-#
-# * published floats keep PUBLISHED_DIGITS significant digits: transcribed numbers and exact
-#   arithmetic on them (a ratio of two published counts), rid of binary representation noise;
-# * computed floats (open-data, simulated, book) keep COMPUTED_DIGITS significant digits unless the
-#   call says ``digits=`` (significant) or ``decimals=`` (after the point). The prose shows at most
-#   COMPUTED_DIGITS - GUARD_DIGITS of them (the build refuses more: _ext/values_ledger.py), so the
-#   guard digits keep double rounding from moving a shown digit, and noise below 10^-6 relative
-#   (BLAS kernels, summation order, thread count) never reaches a stored output;
-# * a quantity that is numerical error by nature (the difference of two fits of one model, a
-#   convergence residual) is never glued as a value: :func:`glue_bound` checks it against a bound
-#   and glues the bound ("the two fits agree to within 10^-9").
-PUBLISHED_DIGITS = 10
-COMPUTED_DIGITS = 6
-GUARD_DIGITS = 2
-GLUE_DIGITS = PUBLISHED_DIGITS  # kept for callers of the former single rule
-
-
-def round_value(v, *, digits: int | None = None, decimals: int | None = None, kind: str | None = None):
-    """``v`` at the precision of the policy: numpy scalars to Python ones (prose shows '5', not
-    'np.int64(5)'); a finite float to ``digits`` significant digits or ``decimals`` decimals, else
-    to the default of its ``kind`` (:data:`PUBLISHED_DIGITS` for published, :data:`COMPUTED_DIGITS`
-    otherwise). Integers, text and non-finite floats pass unchanged."""
-    if digits is not None and decimals is not None:
-        raise ValueError("give digits= (significant) or decimals=, not both")
-    for name, n in (("digits", digits), ("decimals", decimals)):
-        if n is not None and (not isinstance(n, int) or n < (1 if name == "digits" else 0)):
-            raise ValueError(f"{name}= must be a whole number (digits >= 1, decimals >= 0), got {n!r}")
-    v = v.item() if isinstance(v, np.generic) else v
-    if isinstance(v, float) and np.isfinite(v):
-        if decimals is not None:
-            v = float(f"{v:.{decimals}f}")
-        else:
-            d = digits if digits is not None else (PUBLISHED_DIGITS if kind == "published" else COMPUTED_DIGITS)
-            v = float(f"{v:.{d}g}")
-        v = 0.0 if v == 0 else v  # no '-0.0' in prose
-    return v
-
-
-def precision(v, *, digits: int | None = None, decimals: int | None = None, kind: str | None = None) -> dict:
-    """What the glue output records of a float's precision, for the build's check that the prose
-    shows no more than it holds (_ext/values_ledger.py): ``{"decimals": n}`` or ``{"digits": n,
-    "shown_digits": m}`` (m = n at the call, n - GUARD_DIGITS by default); {} for other values."""
-    if not isinstance(v, float) or not np.isfinite(v):
-        return {}
-    if decimals is not None:
-        return {"decimals": decimals}
-    if digits is not None:
-        return {"digits": digits, "shown_digits": digits}
-    d = PUBLISHED_DIGITS if kind == "published" else COMPUTED_DIGITS
-    return {"digits": d, "shown_digits": d - GUARD_DIGITS}
-
-
 def _plain(v):
     """numpy scalars to Python ones; floats at the published precision (tables of transcribed rows)."""
     return round_value(v, kind="published")
@@ -288,15 +233,6 @@ def glue(name: str, value, *, kind: str | None = None, source: str | None = None
     metadata[GLUE_METADATA_KEY] = meta
     IPython.display.display({GLUE_PREFIX + k: v for k, v in mimebundle.items()}, raw=True,
                             metadata=metadata)
-
-
-def bound_text(bound: float) -> str:
-    """A power-of-ten bound as prose writes it: 1e-09 -> '10⁻⁹'; other bounds as '%g'."""
-    exp = np.log10(bound) if bound > 0 else np.nan
-    if np.isfinite(exp) and float(exp).is_integer():
-        sup = str.maketrans("-0123456789", "⁻⁰¹²³⁴⁵⁶⁷⁸⁹")
-        return "10" + str(int(exp)).translate(sup)
-    return f"{bound:g}"
 
 
 def glue_bound(name: str, error, bound: float, *, what: str = "", kind: str | None = None,
