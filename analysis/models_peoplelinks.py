@@ -202,14 +202,6 @@ def sensitivity(mobilities, densities, gamma: float, base: dict, variants: dict,
     return out
 
 
-def sensitivity_keys(sens: pd.DataFrame) -> dict:
-    """The people-cell counts of a :func:`sensitivity` table by '<setting>_<value>' (no dot:
-    'beta_01' for beta 0.1), for glue."""
-    column = {"periods": "periods", "beta": "beta", "n": "firms"}
-    return {f"{r['changed']}_{r[column[r['changed']]]:g}".replace(".", ""): float(r["people_cells"])
-            for _, r in sens.iterrows() if r["changed"] in column}
-
-
 def connected_share(n: int, density: float, draws: int, seed: int) -> tuple[float, float]:
     """Share of random (Erdős–Rényi) networks on ``n`` firms at ``density`` that are connected,
     and its Monte Carlo (standard) error."""
@@ -257,8 +249,8 @@ def regime_summary(grid: pd.DataFrame, n: int, gamma: float = 0.3, dense_from: f
     ties, nothing learnt and undecided at this ensemble size ('people', 'ties', 'nothing',
     'unstable'), the bootstrap mean and sd of the number of people cells
     ('people_mean', 'people_sd'); over all gammas the cells in which nothing was learnt in some
-    runs ('some_nothing'); among cells of density >= ``dense_from`` the number printed as people
-    and the largest people share; and the expected number of formal partners at that density,
+    runs ('some_nothing'); among the cells of density >= ``dense_from`` ('dense_cells', all gammas)
+    the number printed as people, where they are, and the largest people share; and the expected number of formal partners at that density,
     dense_from·(n − 1) ('partners')."""
     if gamma not in set(grid["gamma"]):
         raise KeyError(f"gamma {gamma:g} is not on the grid ({', '.join(f'{x:g}' for x in sorted(set(grid['gamma'])))})")
@@ -270,5 +262,8 @@ def regime_summary(grid: pd.DataFrame, n: int, gamma: float = 0.3, dense_from: f
             "nothing": int(counts.get("nothing learnt", 0)), "unstable": int(counts.get(stability.UNDECIDED, 0)),
             "people_mean": float(people.mean()), "people_sd": float(people.std(ddof=1)),
             "some_nothing": int((grid["learnt"] < grid["runs"]).sum()),
-            "dense_people": int((dense["label"] == "people").sum()), "dense_max": float(dense["share"].max()),
+            "dense_cells": len(dense), "dense_people": int((dense["label"] == "people").sum()),
+            "dense_people_where": "; ".join(f"gamma {r['gamma']:g}, mobility {r['mobility']:g}, density {r['density']:g}"
+                                            for _, r in dense[dense["label"] == "people"].iterrows()) or "none",
+            "dense_max": float(dense["share"].max()),
             "partners": dense_from * (n - 1)}

@@ -118,13 +118,14 @@ def is_stable(share, threshold: float = THRESHOLD):
     return np.asarray(share) >= threshold
 
 
-def stated(value, share: float, k: int | None = None, fmt: Callable = str, threshold: float = THRESHOLD) -> str:
+def stated(value, share: float, k: int | None = None, fmt: Callable = str, threshold: float = THRESHOLD,
+           unit: str = "re-samples") -> str:
     """The verdict as the page prints it: ``fmt(value)`` when stable, otherwise
-    'undecided at this ensemble size (x% of k re-runs give <value>)'."""
+    'undecided at this ensemble size (x% of k <unit> give "<value>")'."""
     if share >= threshold:
         return fmt(value)
-    of = f" of {k} re-runs" if k else " of re-runs"
-    return f"{UNDECIDED} ({share:.0%}{of} give {fmt(value)})"
+    of = f" of {k} {unit}" if k else f" of {unit}"
+    return f'{UNDECIDED} ({share:.0%}{of} give "{fmt(value)}")'
 
 
 def stable_labels(labels, shares, threshold: float = THRESHOLD) -> np.ndarray:

@@ -377,7 +377,8 @@ def test_regime_summary_by_hand():
     grid.attrs["people_counts"] = {0.1: np.array([1, 1]), 0.3: np.array([1, 2, 1, 2])}
     got = pl.regime_summary(grid, n=30, gamma=0.3)
     assert got == {"people": 1, "ties": 0, "nothing": 0, "unstable": 1, "people_mean": 1.5,
-                   "people_sd": pytest.approx(np.std([1, 2, 1, 2], ddof=1)), "some_nothing": 1, "dense_people": 0,
+                   "people_sd": pytest.approx(np.std([1, 2, 1, 2], ddof=1)), "some_nothing": 1, "dense_cells": 2,
+                   "dense_people": 0, "dense_people_where": "none",
                    "dense_max": 0.6, "partners": pytest.approx(2.9)}
     with pytest.raises(KeyError, match="gamma 0.5 is not on the grid"):
         pl.regime_summary(grid, n=30, gamma=0.5)
@@ -406,7 +407,7 @@ def test_agreement_counts_reruns_that_agree():
 
 def test_stated_prints_only_stable_verdicts():
     assert st.stated("holds", 0.95, 20) == "holds"
-    assert st.stated("holds", 0.9, 20) == "undecided at this ensemble size (90% of 20 re-runs give holds)"
+    assert st.stated("holds", 0.9, 20, unit="re-runs") == 'undecided at this ensemble size (90% of 20 re-runs give "holds")'
     assert list(st.stable_labels(["people", "ties"], [1.0, 0.5])) == ["people", st.UNDECIDED]
 
 
@@ -453,3 +454,13 @@ def test_knockout_losses_are_paired_and_signed():
     only_ties = ko[(ko["mobility"] == 0) & (ko["density"] == 0.5)].iloc[0]
     assert only_ties["loss_people"] == 0 and only_ties["loss_ties"] > 0 and only_ties["matters_more"] == "ties"
     assert ko.attrs["diff"].shape == (4, 5)
+
+
+def test_bootstrap_agreement_is_predictive_not_trusting_a_lucky_ensemble():
+    # Observed mean 2 standard errors above the boundary: a plain bootstrap would give
+    # Phi(2) = 0.977 (and print the verdict); another seed's ensemble agrees only about
+    # Phi(2 / sqrt 2) = 0.92 of the time, which the predictive re-sample reproduces.
+    x = np.random.default_rng(3).normal(size=400)
+    x = (x - x.mean()) / x.std(ddof=1) + 2 / np.sqrt(400)
+    share = st.bootstrap_agreement(x[None, :], lambda v: np.nanmean(v, -1)[..., 0] > 0, n_boot=4000, seed=2)["share"]
+    assert share == pytest.approx(stats.norm.cdf(2 / np.sqrt(2)), abs=0.02)
