@@ -161,34 +161,37 @@ def sensitivity(seed: int = SEED) -> pd.DataFrame:
 
 
 def sensitivity_directions(sens: pd.DataFrame) -> dict:
-    """Per changed setting: does raising it give more people cells ("more people"), fewer
-    ("fewer people") or a change within two Monte Carlo errors ("no clear change")? From the
-    bootstrap sd of both counts."""
+    """Per changed setting: does raising it give more people cells or fewer (at this seed), and
+    the share of (predictive) re-samples in which the change has the same sign:
+    {name: (verdict, agreement)}."""
     out = {}
-    for name, sub in sens.iloc[1:].groupby("changed", sort=False):
-        lo, hi = sub.iloc[0], sub.iloc[-1]
-        diff = hi["people_cells"] - lo["people_cells"]
-        err = float(np.hypot(lo["people_sd"], hi["people_sd"]))
-        out[name] = ("more people" if diff > 2 * err else "fewer people" if diff < -2 * err
-                     else "no clear change (within two Monte Carlo errors)")
+    counts = sens.attrs["people_counts"]
+    for name in sens["changed"].iloc[1:].unique():
+        i, j = np.flatnonzero(sens["changed"].to_numpy() == name)[[0, -1]]
+        diff = int(sens["people_at_seed"].iloc[j]) - int(sens["people_at_seed"].iloc[i])
+        sign = int(np.sign(diff))
+        verdict = {1: "more people cells", -1: "fewer people cells", 0: "no change"}[sign]
+        out[name] = (verdict, float(np.mean(np.sign(counts[j] - counts[i]) == sign)))
     return out
 
 
 def sensitivity_directions_text(sens: pd.DataFrame) -> str:
-    """'raising periods from 20 to 80: 11.9 to 14.2 people cells (more people); ...'"""
+    """'raising the horizon (periods) from 20 to 80: 11.9 to 14.2 people cells, more people cells; ...'
+    (counts: re-sample means; the verdict printed only when stable)."""
     column = {"periods": "periods", "beta": "beta", "n": "firms"}
     words = {"periods": "the horizon (periods)", "beta": "the strength of ties (beta)", "n": "the number of firms"}
     parts = []
-    for name, verdict in sensitivity_directions(sens).items():
+    for name, (verdict, agree) in sensitivity_directions(sens).items():
         sub = sens[sens["changed"] == name]
         lo, hi = sub.iloc[0], sub.iloc[-1]
         parts.append(f"raising {words.get(name, name)} from {lo[column[name]]:g} to {hi[column[name]]:g}: "
-                     f"{lo['people_cells']:.1f} to {hi['people_cells']:.1f} people cells, {verdict}")
+                     f"{lo['people_cells']:.1f} to {hi['people_cells']:.1f} people cells, "
+                     f"{stability.stated(verdict, agree, N_BOOT)}")
     return "; ".join(parts)
 
 
 def sensitivity_verdicts(seed: int = SEED) -> dict:
-    return {f"raising {k}": (v, 1.0) for k, v in sensitivity_directions(sensitivity(seed)).items()}
+    return {f"raising {k}": v for k, v in sensitivity_directions(sensitivity(seed)).items()}
 
 
 VERDICTS = {"spin-offs": spinoff_verdicts, "barter": barter_verdicts, "network types": types_verdicts,

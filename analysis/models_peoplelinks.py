@@ -183,22 +183,26 @@ def sensitivity(mobilities, densities, gamma: float, base: dict, variants: dict,
                 n_boot: int = 200) -> pd.DataFrame:
     """Re-run the map at one gamma with one setting changed at a time (``variants``: name -> list
     of values, e.g. {'periods': [20, 80]}); the base setting comes first. Per setting: the number
-    of 'people' and of 'ties' cells as bootstrap mean and sd (the counts' Monte Carlo error), and
+    of 'people' cells at this seed, the numbers of 'people' and of 'ties' cells as bootstrap mean
+    and sd (the counts' Monte Carlo error; ``attrs['people_counts']`` keeps the re-samples), and
     the mean final level over all cells."""
     settings = [("none (base)", None, dict(base))]
     for name, values in variants.items():
         settings += [(name, v, {**base, name: v}) for v in values]
-    rows = []
+    rows, counts = [], []
     for name, value, kw in settings:
         runs_df = runs_table(mobilities, densities, [gamma], runs=runs, seed=seed, **kw)
         grid = stable_regimes(runs_df, n_boot=n_boot, seed=seed)
         people, ties = grid.attrs["people_counts"][float(gamma)], grid.attrs["ties_counts"][float(gamma)]
+        counts.append(people)
         rows.append({"changed": name, "firms": kw["n"], "beta": kw["beta"], "periods": kw["periods"],
+                     "people_at_seed": int((grid["regime"] == "people").sum()),
                      "people_cells": float(people.mean()), "people_sd": float(people.std(ddof=1)),
                      "ties_cells": float(ties.mean()), "ties_sd": float(ties.std(ddof=1)),
                      "final_mean": float(grid["final_mean"].mean())})
     out = pd.DataFrame(rows)
     out.attrs["cells"] = len(mobilities) * len(densities)
+    out.attrs["people_counts"] = counts  # per setting, the count in each re-sample
     return out
 
 

@@ -91,9 +91,9 @@ def lattice_path_length(n: int, k: int) -> float:
 
 def clustering(edges: np.ndarray, n: int) -> float:
     """Average local clustering (nodes with degree < 2 count 0), as networkx.average_clustering."""
-    a = adjacency(edges, n)
+    a = adjacency(edges, n).astype(float)
     deg = a.sum(axis=1)
-    triangles = np.einsum("ij,jk,ki->i", a, a, a) / 2
+    triangles = ((a @ a) * a).sum(axis=1) / 2  # diag(A^3) / 2, by a matrix product (exact in floats)
     pairs = deg * (deg - 1) / 2
     local = np.divide(triangles, pairs, out=np.zeros(n), where=pairs > 0)
     return float(local.mean())
