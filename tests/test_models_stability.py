@@ -1,13 +1,13 @@
 """Seed stability of the models chapter's verdicts: every verdict the page prints as stable is
-re-run under 20 other seeds (models_stability.other_seeds, stream 1; the page's bootstrap uses
+re-run under 20 other seeds (analysis.models.stability.other_seeds, stream 1; the page's bootstrap uses
 none of them) and must agree in at least 95% of them; a deliberately seed-fragile verdict fails
 the same check. Slow by nature (about a minute of CPU per model family on this machine kind)."""
 import numpy as np
 import pytest
 
-from analysis import models_chapter as mc
-from analysis import models_peoplelinks as pl
-from analysis import models_stability as st
+from analysis.models import chapter as mc
+from analysis.models import peoplelinks as pl
+from analysis.models import stability as st
 
 K = st.MIN_SEEDS  # 20 other seeds
 

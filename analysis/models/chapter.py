@@ -12,11 +12,11 @@ import numpy as np
 import pandas as pd
 from scipy import stats
 
-from . import models_peoplelinks as pl
-from . import models_smallworld as sw
-from . import models_spinoff as so
-from . import models_stability as stability
-from . import page
+from . import peoplelinks as pl
+from . import smallworld as sw
+from . import spinoff as so
+from . import stability
+from ..present import page
 
 SEED = page.seed("models")  # the chapter's one seed (analysis/page.py: seed policy)
 N_BOOT = 200                # bootstrap re-samples per verdict (models_stability.bootstrap_agreement)

@@ -23,7 +23,7 @@ from scipy import stats
 from scipy.sparse import csr_matrix
 from scipy.sparse.csgraph import connected_components, shortest_path
 
-from . import models_stability as stability
+from . import stability
 
 
 # --- networks ------------------------------------------------------------------------------

@@ -5,7 +5,7 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
-from . import models_stability as stability
+from . import stability
 
 
 def histories(final: pd.Series, n_births: int) -> str:

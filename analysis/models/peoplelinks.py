@@ -23,7 +23,7 @@ import numpy as np
 import pandas as pd
 from scipy import stats
 
-from . import models_stability as stability
+from . import stability
 
 
 def simulate(mobility, density, gamma, *, n: int, beta: float, periods: int, seed: int):
