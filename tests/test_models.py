@@ -340,9 +340,9 @@ def test_explorables_bind_a_widget_with_a_default_and_describe_themselves():
 
 def test_polya_summary_by_hand():
     polya = pd.DataFrame({"start": ["1:1", "2:2"], "ks": [0.02, 0.03], "ks_p": [0.5, 0.04],
-                          "sim_sd": [0.29, 0.22], "exact_sd": [0.2887, 0.2236]})
+                          "sim_sd": [0.29, 0.22], "sim_sd_error": [0.002, 0.003], "exact_sd": [0.2887, 0.2236]})
     got = so.polya_summary(polya)
-    assert got == {"ks_max": 0.03, "p_min": 0.04, "u_sd": 0.29, "u_sd_exact": 0.2887,
+    assert got == {"ks_max": 0.03, "p_min": 0.04, "u_sd": 0.29, "u_sd_err": 0.002, "u_sd_exact": 0.2887,
                    "verdict": "1 of the 2 starts is rejected at the 5% level, about what chance gives"}
     assert so.polya_summary(polya.assign(ks_p=[0.5, 0.6]))["verdict"] == "none of the starts is rejected at the 5% level"
 
@@ -373,13 +373,14 @@ def test_sweep_summary_by_hand():
 def test_regime_summary_by_hand():
     grid = pd.DataFrame({"gamma": [0.1, 0.1, 0.3, 0.3], "density": [0.01, 0.2, 0.01, 0.2],
                          "label": ["people", "ties", "people", st.UNDECIDED], "share": [0.7, 0.2, 0.8, 0.6],
+                         "low": [0.6, 0.1, 0.7, 0.5], "high": [0.8, 0.3, 0.9, 0.7],
                          "learnt": [4, 4, 3, 4], "runs": 4})
     grid.attrs["people_counts"] = {0.1: np.array([1, 1]), 0.3: np.array([1, 2, 1, 2])}
     got = pl.regime_summary(grid, n=30, gamma=0.3)
     assert got == {"people": 1, "ties": 0, "nothing": 0, "unstable": 1, "people_mean": 1.5,
                    "people_sd": pytest.approx(np.std([1, 2, 1, 2], ddof=1)), "some_nothing": 1, "dense_cells": 2,
                    "dense_people": 0, "dense_people_where": "none",
-                   "dense_max": 0.6, "partners": pytest.approx(2.9)}
+                   "dense_max": 0.6, "dense_max_lo": 0.5, "dense_max_hi": 0.7, "partners": pytest.approx(2.9)}
     with pytest.raises(KeyError, match="gamma 0.5 is not on the grid"):
         pl.regime_summary(grid, n=30, gamma=0.5)
 
@@ -430,6 +431,12 @@ def test_t_interval_ignores_nan_runs_in_its_n():
     assert m[0] == pytest.approx(0.3)
     assert hi[0] - m[0] == pytest.approx(stats.t.ppf(0.975, 1) * np.std([0.2, 0.4], ddof=1) / np.sqrt(2))
     assert np.isnan(st.t_interval(np.array([[0.5, np.nan]]))[1][0])
+
+
+def test_sd_error_matches_the_spread_of_standard_deviations():
+    rng = np.random.default_rng(5)
+    sds = [rng.uniform(size=500).std(ddof=1) for _ in range(400)]
+    assert st.sd_error(rng.uniform(size=500)) == pytest.approx(np.std(sds), rel=0.15)
 
 
 def test_failures_names_contradicted_printed_verdicts_only():

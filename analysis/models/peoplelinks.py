@@ -270,4 +270,6 @@ def regime_summary(grid: pd.DataFrame, n: int, gamma: float = 0.3, dense_from: f
             "dense_people_where": "; ".join(f"gamma {r['gamma']:g}, mobility {r['mobility']:g}, density {r['density']:g}"
                                             for _, r in dense[dense["label"] == "people"].iterrows()) or "none",
             "dense_max": float(dense["share"].max()),
+            "dense_max_lo": float(dense.loc[dense["share"].idxmax(), "low"]),
+            "dense_max_hi": float(dense.loc[dense["share"].idxmax(), "high"]),
             "partners": dense_from * (n - 1)}

@@ -159,6 +159,16 @@ def mc_error(x) -> float:
     return float(x.std(ddof=1) / np.sqrt(len(x))) if len(x) > 1 else float("nan")
 
 
+def sd_error(x) -> float:
+    """Monte Carlo (standard) error of a sample standard deviation, by the delta method from the
+    fourth central moment: sqrt((m4 - s^4) / (4 n s^2)); needs no normality."""
+    x = np.asarray(x, dtype=float)
+    x = x[~np.isnan(x)]
+    s2 = x.var(ddof=1)
+    m4 = np.mean((x - x.mean()) ** 4)
+    return float(np.sqrt(max(m4 - s2 ** 2, 0.0) / (4 * len(x) * s2))) if len(x) > 1 and s2 > 0 else float("nan")
+
+
 def pm(estimate: float, error: float, decimals: int) -> str:
     """'estimate ± error' at ``decimals`` decimals (the error rounded up so it stays a bound)."""
     scale = 10 ** decimals
