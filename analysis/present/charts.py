@@ -16,7 +16,7 @@ import re
 import altair as alt
 import pandas as pd
 
-from ..measures.evidence import STATUS_WORDS, status_column
+from ..measures.evidence import NOT_GIVEN, STATUS_WORDS, status_column
 
 OKABE_ITO = ["#0072B2", "#E69F00", "#009E73", "#D55E00", "#CC79A7", "#56B4E9", "#F0E442", "#000000"]
 FONT = "DejaVu Sans, Helvetica, Arial, sans-serif"
@@ -206,10 +206,10 @@ def labelled_network_chart(nodes: pd.DataFrame, edges: pd.DataFrame, *, title: s
 
 def survey_samples_chart(surveys: pd.DataFrame, *, title: str, description: str,
                          subtitle: str | None = None) -> alt.LayerChart:
-    """Firms surveyed per survey: bars where a sample size was published, a label where not."""
+    """Firms surveyed per survey: bars where a sample size was published, a label where none was found."""
     df = surveys.assign(
         n=surveys["n_firms"].astype("Float64"),
-        label=[("no survey identified" if pd.isna(st) else "not published") if pd.isna(v) else f"{int(v)} firms"
+        label=[("no survey identified" if pd.isna(st) else NOT_GIVEN) if pd.isna(v) else f"{int(v)} firms"
                for v, st in zip(surveys["n_firms"], surveys["status"])],
         status=status_column(surveys["status"], missing="gap (no source)"),
     )[["survey_id", "cluster", "n", "label", "status", "source_key"]].astype(object)
