@@ -39,7 +39,7 @@ def _table(rows: list[tuple[str, str]], header: tuple[str, str]) -> nodes.table:
 # What the notebooks' kernels inherit from the build and could change their numbers: the OpenBLAS
 # kernel and thread counts, the hash seed, the time zone and the locale (make test builds under other
 # values than a reader's default: see the Makefile's PERTURBED and tests/test_rerun.py).
-ARITHMETIC_VARS = ("OPENBLAS_CORETYPE", "OPENBLAS_NUM_THREADS", "OMP_NUM_THREADS", "PYTHONHASHSEED", "TZ",
+ARITHMETIC_VARS = ("OPENBLAS_CORETYPE", "OPENBLAS_NUM_THREADS", "OMP_NUM_THREADS", "MKL_NUM_THREADS", "PYTHONHASHSEED", "TZ",
                    "LC_ALL", "LANG")
 
 

@@ -26,11 +26,8 @@ ROOT = paths.ROOT
 BOOK = ROOT / "book"
 
 # Files the built site publishes (values ledger), named in the prose of book/values.md.
-SITE_FILES = {"values.csv", "values.json", "datapackage.json"}
-# Issue 25 (the "models" helper) removes these from the models chapter: a working note that is not in
-# the repository, and two authors without bibliography entries. Delete the entries when it merges.
-PENDING_ISSUE_25 = {("models.ipynb", "path", "models.md"), ("models.ipynb", "name", "Boschma"),
-                    ("models.ipynb", "name", "Klepper")}
+# files of the built site or of the release archive (make release), not of the repository
+SITE_FILES = {"values.csv", "values.json", "datapackage.json", "ro-crate-metadata.json"}
 
 
 def _prose() -> dict[str, str]:
@@ -121,12 +118,12 @@ def path_problems(prose: dict[str, str]) -> list[tuple[str, str, str]]:
 
 
 def test_citations_resolve_to_the_bibliography():
-    bad = [b for b in citation_problems(_prose()) if (b[0], b[1], b[2]) not in PENDING_ISSUE_25]
+    bad = citation_problems(_prose())
     assert not bad, "\n".join(f"{f}: {kind} {what!r} is not in data/references.bib" for f, kind, what in bad)
 
 
 def test_no_prose_points_outside_the_repository():
-    bad = [b for b in path_problems(_prose()) if b not in PENDING_ISSUE_25]
+    bad = path_problems(_prose())
     assert not bad, "\n".join(f"{f}: {what!r} is not a file of the repository" for f, _, what in bad)
 
 
