@@ -154,7 +154,8 @@ def _legends_below(view: dict, width: float) -> None:
         if gradient:
             legend.setdefault("gradientLength", int(0.45 * width))
         else:
-            legend["labelLimit"] = min(legend.get("labelLimit", 160), limit)
+            # lines wrapped to the limit, which only cuts a single word longer than a line
+            legend["labelLimit"] = limit
             legend.setdefault("labelExpr", _wrap_expr(_chars(limit)))
         legend["titleLimit"] = limit
         fdef["legend"] = legend

@@ -12,9 +12,10 @@ Each step is a small function; all of them run at build time, nothing is fetched
   are cut from the theme's stylesheet; icons the theme's script creates at run time
   (e.g. a close mark) keep their rules and fall back to the icon webfont.
 * Scripts are deferred, so text paints before any script runs. Sphinx's
-  ``documentation_options.js`` stays synchronous: inline scripts write to it. Altair's
-  inline chart loaders would run before the deferred vega bundle, so each is wrapped to
-  run on DOMContentLoaded (which fires after every deferred script).
+  ``documentation_options.js`` stays synchronous: inline scripts write to it. (Charts need
+  no script to be seen: ``_ext/static_charts.py``.)
+* The search tools and the search index (which the theme lists on every page) are left on
+  the search page alone.
 * Each page gets a ``<meta name="description">`` from its first paragraph (search
   engines and Lighthouse's SEO audit want one).
 
@@ -142,21 +143,17 @@ def _trim_icon_css(css_path: Path, used: set[str]) -> None:
 
 _KEEP_SYNC = ("documentation_options.js",)
 _SCRIPT_SRC = re.compile(r'<script(?P<attrs>(?![^>]*\b(?:defer|async|type="module")\b)[^>]*\bsrc="(?P<src>[^"]+)"[^>]*)>')
-_ALTAIR = re.compile(r'(<script type="text/javascript">)((?:(?!</script>).)*?vegaEmbed(?:(?!</script>).)*?)(</script>)', re.S)
-_WRAP_MARK = "/* deferred by _ext/light_pages.py */"
-_ALTAIR_DEBUG = 'var VEGA_DEBUG = (typeof VEGA_DEBUG == "undefined") ? {} : VEGA_DEBUG;'
+# The theme loads Sphinx's search tools and the whole search index on every page, for a
+# search-as-you-type box this book leaves off (theme default): only search.html uses them.
+_SEARCH_SCRIPTS = re.compile(r'\s*<script[^>]*\bsrc="[^"]*(?:_static/searchtools\.js|_static/language_data\.js|'
+                             r'searchindex\.js)[^"]*"[^>]*></script>')
 
 
-def _wrap_altair(body: str) -> str:
-    """Run an altair loader after the deferred vega bundle, as it would have run inline.
-
-    Inside a DOMContentLoaded callback ``document.currentScript`` is null, so the script
-    element is captured first; and VEGA_DEBUG (set by the bundle) is read from window.
-    """
-    body = body.replace("document.currentScript", "currentScript")
-    body = body.replace(_ALTAIR_DEBUG, "var VEGA_DEBUG = window.VEGA_DEBUG || {};")
-    return (f"{_WRAP_MARK}(function (currentScript) {{ document.addEventListener(\"DOMContentLoaded\", "
-            f"function () {{{body}}}); }})(document.currentScript);\n")
+def _drop_search_scripts(page: str) -> str:
+    """Search tools and index only on the search page (the search box sends readers there)."""
+    if 'id="search-results"' in page or "Search.setIndex" in page:
+        return page
+    return _SEARCH_SCRIPTS.sub("", page)
 
 
 def _defer_scripts(page: str) -> str:
@@ -165,14 +162,7 @@ def _defer_scripts(page: str) -> str:
             return m.group(0)
         return f"<script defer{m.group('attrs')}>"
 
-    page = _SCRIPT_SRC.sub(repl, page)
-
-    def wrap(m):
-        if _WRAP_MARK in m.group(2):
-            return m.group(0)
-        return m.group(1) + _wrap_altair(m.group(2)) + m.group(3)
-
-    return _ALTAIR.sub(wrap, page)
+    return _SCRIPT_SRC.sub(repl, page)
 
 
 # ----------------------------------------------------------------- meta description
@@ -211,6 +201,7 @@ def rewrite_page(page: str, sets) -> str:
     """All HTML rewrites of one page (idempotent)."""
     page = _FA_SCRIPT.sub("", page)
     page = _inline_icons(page, sets)
+    page = _drop_search_scripts(page)
     return _defer_scripts(page)
 
 

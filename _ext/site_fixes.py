@@ -18,16 +18,10 @@ any "serious" or "critical" violation, in the light and dark themes):
   small stylesheet, written by this extension, gives those links a dark blue
   (5.3:1), and table captions there (the theme's muted light grey) the
   output's own dark text colour.
-* summary-name comes from markup that vega-embed creates in the browser, so no
-  build-time rewrite can reach it; a small inline script (CHART_A11Y_JS)
-  fixes it as the charts render. Upstream limitation: vega-embed's action
-  menu is <details title=...><summary><svg/></summary>, and vega-embed has
-  no option to name the summary (a title on <details> does not count). We
-  copy a name onto the summary ("Chart actions: ..."). The chart's own text
-  alternative (the Vega-Lite description, which vega renders as aria-label
-  on the chart wrapper) is untouched. (Decorative and empty chart layers are
-  handled where the charts are built, in analysis/charts.py: the basemap has
-  aria=False and no builder emits a layer without rows.)
+* (Charts are static SVG with their text alternative, made at build time, and the live view
+  has no vega-embed action menu: _ext/static_charts.py. Decorative and empty chart layers are
+  handled where the charts are built, in analysis/charts.py: the basemap has aria=False and no
+  builder emits a layer without rows.)
 """
 from __future__ import annotations
 
@@ -48,24 +42,6 @@ html[data-theme=dark] .bd-content div.cell_output .text_html a:visited {
 html[data-theme=dark] .bd-content div.cell_output .text_html caption {
   color: inherit;
 }
-"""
-
-CHART_A11Y_JS = """/* _ext/site_fixes.py: an accessible name for vega-embed's action menu; see its docstring. */
-(function () {
-  function fix(root) {
-    root.querySelectorAll(".vega-embed details > summary:not([aria-label])").forEach(function (s) {
-      var t = (s.parentElement.getAttribute("title") || "").trim();
-      s.setAttribute("aria-label", t ? "Chart actions: " + t.toLowerCase() : "Chart actions");
-    });
-  }
-  function start() {
-    fix(document);
-    new MutationObserver(function () { fix(document); })
-      .observe(document.body, {childList: true, subtree: true});
-  }
-  if (document.readyState === "loading") document.addEventListener("DOMContentLoaded", start);
-  else start();
-})();
 """
 
 _BIBLIOENTRY = re.compile(r'(<div class="citation"[^>]*?)\brole="doc-biblioentry"')
@@ -102,5 +78,4 @@ def setup(app):
     app.connect("html-page-context", _a11y_body)
     app.connect("build-finished", _write_css)
     app.add_css_file(CSS_NAME)
-    app.add_js_file(None, body=CHART_A11Y_JS)
     return {"parallel_read_safe": True, "parallel_write_safe": True, "version": "1.0"}
