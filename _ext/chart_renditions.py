@@ -313,8 +313,45 @@ _ID = re.compile(r'\bid="([^"]+)"')
 _NUM = re.compile(r"(\d+\.\d{2})\d+")
 
 
+_CLIP_RECT = re.compile(r'<clipPath id="([^"]+)"><rect x="([-\d.]+)" y="([-\d.]+)" width="([\d.]+)" height="([\d.]+)"/>')
+_CLIPPED_GROUP = re.compile(r'(<g class="mark-shape[^"]*" clip-path="url\(#([^)]+)\)"[^>]*>)(.*?)(</g>)', re.S)
+_SHAPE_PATH = re.compile(r'<path transform="translate\(0,0\)" d="([^"]*)"([^>]*)/>')
+_POLYGON = re.compile(r"^M[-\d.,L]*Z?$")
+
+
+def prune_clipped_shapes(svg: str) -> str:
+    """Leave out the parts of clipped shapes (a map's countries) that lie wholly outside their clip
+    rectangle: nobody sees them, and a world basemap is mostly such parts. Only polygons drawn
+    with straight lines (M, L, Z) are judged; anything else is kept."""
+    clips = {m.group(1): tuple(float(m.group(i)) for i in range(2, 6)) for m in _CLIP_RECT.finditer(svg)}
+
+    def group(m):
+        rect = clips.get(m.group(2))
+        if rect is None:
+            return m.group(0)
+        x0, y0, w, h = rect
+
+        def path(p):
+            kept = []
+            for sub in re.findall(r"M[^M]*", p.group(1)):
+                if not _POLYGON.match(sub):
+                    kept.append(sub)
+                    continue
+                nums = [float(v) for v in re.findall(r"-?\d+(?:\.\d+)?", sub)]
+                xs, ys = nums[0::2], nums[1::2]
+                if xs and (max(xs) >= x0 and min(xs) <= x0 + w and max(ys) >= y0 and min(ys) <= y0 + h):
+                    kept.append(sub)
+            return f'<path transform="translate(0,0)" d="{"".join(kept)}"{p.group(2)}/>' if kept else ""
+
+        return m.group(1) + _SHAPE_PATH.sub(path, m.group(3)) + m.group(4)
+
+    return _CLIPPED_GROUP.sub(group, svg)
+
+
 def static_svg(svg: str, prefix: str, description: str, hidden_title: str = "") -> str:
-    """The SVG to inline in a page: unique ids, 2-decimal numbers, and the text alternative."""
+    """The SVG to inline in a page: clipped-away shapes left out, unique ids, 2-decimal numbers,
+    and the text alternative."""
+    svg = prune_clipped_shapes(svg)
     ids = set(_ID.findall(svg))
     for old in sorted(ids, key=len, reverse=True):
         svg = svg.replace(f'id="{old}"', f'id="{prefix}-{old}"').replace(f"url(#{old})", f"url(#{prefix}-{old})")

@@ -121,3 +121,15 @@ def test_wrap_expression_is_valid_vega(label):
     _, narrow = cr.renditions(_spec(chart))
     # the long legend label is drawn on two lines, not cut
     assert "new technology" in narrow["svg"] and "…" not in narrow["svg"]
+
+
+def test_clipped_map_shapes_outside_the_view_are_left_out():
+    svg = ('<svg class="marks"><defs><clipPath id="clip1"><rect x="0" y="0" width="100" height="50"/></clipPath></defs>'
+           '<g class="mark-shape role-mark" clip-path="url(#clip1)">'
+           '<path transform="translate(0,0)" d="M10,10L20,10L20,20ZM500,500L510,500L510,510Z" fill="#eee"/>'
+           '<path transform="translate(0,0)" d="M900,10L910,10L910,20Z" fill="#eee"/>'
+           '<path transform="translate(0,0)" d="M200,10A5,5,0,1,1,210,10Z" fill="#eee"/></g></svg>')
+    out = cr.prune_clipped_shapes(svg)
+    assert 'd="M10,10L20,10L20,20Z"' in out  # the part in view kept, its far part dropped
+    assert "M900" not in out and "M500" not in out
+    assert "M200,10A5" in out  # curves are not judged: kept
