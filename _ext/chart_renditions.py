@@ -310,7 +310,19 @@ def renditions(spec: dict, width: float = PHONE_WIDTH) -> tuple[Rendition, Rendi
 # ----------------------------------------------------------------- the inline SVG
 
 _ID = re.compile(r'\bid="([^"]+)"')
-_NUM = re.compile(r"(\d+\.\d{2})\d+")
+_NUM = re.compile(r"\d+\.\d{2,}")
+_ATTR = re.compile(r'="([^"]*)"')
+
+
+def _round_attrs(svg: str) -> str:
+    """Numbers in attribute values (coordinates, sizes) to 0.1 px; text content is left alone."""
+    def attr(m):
+        return '="' + _NUM.sub(lambda n: f"{float(n.group()):.1f}", m.group(1)) + '"'
+
+    return _ATTR.sub(attr, svg)
+# Per-mark roles, labels and classes: the static chart is one image with one text alternative
+# (each mark's own label is in the live view); without them the inline SVG is half the size.
+_INNER_ATTRS = re.compile(r' (?:role|aria-label|aria-roledescription|aria-hidden|class)="[^"]*"')
 
 
 _CLIP_RECT = re.compile(r'<clipPath id="([^"]+)"><rect x="([-\d.]+)" y="([-\d.]+)" width="([\d.]+)" height="([\d.]+)"/>')
@@ -348,18 +360,19 @@ def prune_clipped_shapes(svg: str) -> str:
     return _CLIPPED_GROUP.sub(group, svg)
 
 
-def static_svg(svg: str, prefix: str, description: str, hidden_title: str = "") -> str:
-    """The SVG to inline in a page: clipped-away shapes left out, unique ids, 2-decimal numbers,
-    and the text alternative."""
+def static_svg(svg: str, prefix: str, description: str) -> str:
+    """The SVG to inline in a page: clipped-away shapes left out, unique ids, numbers to 0.1 px,
+    and one text alternative: the root is an image labelled with the chart's description, its
+    marks carry no roles or labels of their own."""
     svg = prune_clipped_shapes(svg)
+    head, sep, body = svg.partition(">")
+    svg = head + sep + _INNER_ATTRS.sub("", body)
     ids = set(_ID.findall(svg))
     for old in sorted(ids, key=len, reverse=True):
         svg = svg.replace(f'id="{old}"', f'id="{prefix}-{old}"').replace(f"url(#{old})", f"url(#{prefix}-{old})")
-    svg = _NUM.sub(r"\1", svg)
-    label = html.escape(description or hidden_title, quote=True)
-    svg = svg.replace(' class="marks"', f' class="marks" role="graphics-document" '
-                      f'aria-roledescription="visualization" aria-label="{label}"', 1)
-    return svg
+    svg = _round_attrs(svg)
+    label = html.escape(description, quote=True)
+    return svg.replace(' class="marks"', f' class="marks" role="img" aria-label="{label}"', 1)
 
 
 def spec_hash(spec: dict) -> str:

@@ -94,7 +94,10 @@ def figure_html(chart_id: str, spec: dict, r: dict) -> tuple[str, dict[str, str]
         if rend is None:
             continue
         svg = cr.static_svg(rend["svg"], f"{chart_id}-{name}", description)
-        parts.append(f'<div class="chart-static chart-{name}" style="max-width: {rend["width"]:g}px">{svg}</div>')
+        # max-width: never drawn larger than its natural size; the block size is what the browser
+        # reserves while it skips drawing a chart out of view (content-visibility in reading.css)
+        style = f"max-width: {rend['width']:g}px; contain-intrinsic-block-size: auto {rend['height']:g}px"
+        parts.append(f'<div class="chart-static chart-{name}" style="{style}">{svg}</div>')
         vega = cr.without_bindings(rend["vega"])
         files[f"{chart_id}-{name}.js"] = (
             f"/* {chart_id} ({name}): Vega spec compiled at build time by _ext/static_charts.py */\n"

@@ -83,7 +83,13 @@ def test_static_svg_ids_unique_and_labelled():
     svg = '<svg class="marks" width="10" height="10"><clipPath id="clip1"/><g clip-path="url(#clip1)"/></svg>'
     out = cr.static_svg(svg, "chart-7-wide", 'Text with "quotes" & more.')
     assert 'id="chart-7-wide-clip1"' in out and "url(#chart-7-wide-clip1)" in out and 'id="clip1"' not in out
-    assert 'role="graphics-document"' in out and 'aria-label="Text with &quot;quotes&quot; &amp; more."' in out
+    assert 'role="img"' in out and 'aria-label="Text with &quot;quotes&quot; &amp; more."' in out
+    marks = cr.static_svg('<svg class="marks"><g class="mark-symbol" role="graphics-object"><path aria-label="a: 1" '
+                          'role="graphics-symbol" d="M1.234,5.678Z"/></g></svg>', "p", DESC)
+    assert "aria-label=" in marks and marks.count("aria-label=") == 1 and "graphics-" not in marks
+    assert 'class="marks"' in marks and "mark-symbol" not in marks and 'd="M1.2,5.7Z"' in marks
+    # text content keeps its digits (a tick label 0.05 is not a coordinate)
+    assert ">0.05<" in cr.static_svg('<svg class="marks"><text x="1.25">0.05</text></svg>', "p", DESC)
 
 
 def test_inputs_become_html_controls_at_their_default():
@@ -104,7 +110,7 @@ def test_figure_html(tmp_path):
     text, files = sc.figure_html("altair-viz-x1", spec, r)
     assert text.count("<svg") == 2 and 'class="chart-static chart-narrow"' in text
     assert f"@container (max-width: {int(r['wide']['width']) - 1}px)" in text
-    assert text.count(f'aria-label="{DESC}"') == 2
+    assert text.count(f'aria-label="{DESC}"') == 2 and text.count("aria-label=") == 2
     assert set(files) == {"altair-viz-x1-wide.js", "altair-viz-x1-narrow.js"}
     assert "<script" not in text and "vegaEmbed" not in text
 
