@@ -1,8 +1,10 @@
 # Two commands do everything on a fresh machine:
 #   make book   - create the environment if missing, fetch open data, build the HTML book
 #                 (re-executes exactly the notebooks whose code, analysis modules or data changed)
-#   make test   - every test: unit + data + strict nbval + clean strict build + built-site checks
-# Other targets: book-status (what `make book` would execute), refresh (re-execute notebooks
+#   make test   - every test: unit + data + strict nbval + chapters re-run as a reader does (another
+#                 hash seed, time zone, locale) + clean strict build under another BLAS kernel and one
+#                 thread + built-site checks (every value as shown equals the committed one)
+# Other targets: lab (JupyterLab on the chapters), book-status (what `make book` would execute), refresh (re-execute notebooks
 # in place), pdf, bench, lock, clean, edition VERSION=x.y.z (cut an edition: version bump +
 # stored values ledger).
 
@@ -17,20 +19,20 @@ JB := $(VENV)/bin/jupyter-book
 STAMP := $(VENV)/.installed-$(shell sha256sum requirements.lock pyproject.toml | sha256sum | cut -c1-12)
 # The notebooks of _toc.yml (the one list; tests and bench read it the same way). Expanded when a
 # recipe runs, after `env` has made the venv.
-NOTEBOOKS = $(shell $(PY) -m analysis._site notebooks)
+NOTEBOOKS = $(shell $(PY) -m analysis.build.site notebooks)
 
 # tag the notebooks' code cells for the reading view (remove plumbing, collapse analysis code)
 tag-cells:
 	$(PY) scripts/tag_cells.py
 
-.PHONY: book-status edition tag-cells node-deps linkcheck-external pdf pdf-deps test-pdf datapackage book test env data refresh book-strict test-unit test-nbval test-site pdf bench lock clean system-deps
+.PHONY: lab test-reader book-status edition tag-cells node-deps linkcheck-external pdf pdf-deps test-pdf datapackage book test env data refresh book-strict test-unit test-nbval test-site pdf bench lock clean system-deps
 
 ## environment: created from the lock file; re-created when the lock changes
 env: $(STAMP)
 $(STAMP): requirements.lock pyproject.toml
 	@echo ">> creating $(VENV) from requirements.lock"
 	$(PYTHON) -m venv $(VENV)
-	$(PY) -m pip install --quiet --disable-pip-version-check -r requirements.lock
+	$(PY) -m pip install --quiet --disable-pip-version-check --require-hashes -r requirements.lock
 	$(PY) -m pip install --quiet --disable-pip-version-check --no-deps -e .
 	rm -f $(VENV)/.installed-*; touch $@
 
@@ -49,15 +51,31 @@ book: env data
 book-status: env
 	$(PY) scripts/exec_cache.py
 
-## strict build from clean: no stale cache, warnings are errors
+## Another machine's arithmetic, as cheaply as it can be had here: a generic OpenBLAS kernel and one
+## thread (the strict build executes every notebook under it), and a reader abroad: another hash
+## seed, time zone and locale (test-reader). Both runs must show the committed values exactly
+## (tests/test_rerun.py); nbval runs under this machine's defaults.
+PERTURBED_MACHINE := OPENBLAS_CORETYPE=Prescott OPENBLAS_NUM_THREADS=1 OMP_NUM_THREADS=1 MKL_NUM_THREADS=1
+# de_DE.UTF-8 where `make system-deps` generated it (decimal comma), else the C locale
+READER_LOCALE = $(shell locale -a 2>/dev/null | grep -qix 'de_DE.utf8' && echo de_DE.UTF-8 || echo C.UTF-8)
+PERTURBED_READER = PYTHONHASHSEED=2718 TZ=Pacific/Chatham LC_ALL=$(READER_LOCALE) LANG=$(READER_LOCALE)
+
+## strict build from clean: no stale cache, warnings are errors; notebooks executed under the
+## perturbed machine arithmetic (test-site then compares every value as shown with the committed one)
 book-strict: env data
-	@echo ">> strict build from clean (-W -n --keep-going, cache removed)"
+	@echo ">> strict build from clean (-W -n --keep-going, cache removed), executed under: $(PERTURBED_MACHINE)"
 	$(JB) clean . --all
-	$(JB) build . -W -n --keep-going --all
+	env $(PERTURBED_MACHINE) $(JB) build . -W -n --keep-going --all
+
+## every chapter executed as a reader's JupyterLab does (kernel started in book/, no build
+## variables), abroad (another hash seed, time zone, locale); its values as shown must be the committed ones
+test-reader: env data
+	@echo ">> chapters re-executed as in JupyterLab, under: $(PERTURBED_READER)"
+	env $(PERTURBED_READER) $(PY) -m pytest -p no:cacheprovider tests -m reader
 
 test-unit: env data
 	@echo ">> unit, data and configuration tests"
-	$(PY) -m pytest -p no:cacheprovider tests -m "not site and not pdf"
+	$(PY) -m pytest -p no:cacheprovider tests -m "not site and not pdf and not reader"
 
 test-nbval: env data
 	@echo ">> strict nbval: committed notebook outputs must equal a fresh run"
@@ -72,10 +90,15 @@ node_modules/.installed: package.json package-lock.json
 
 test-site: env node-deps
 	@echo ">> built-site checks (structure, citations, browser, Lighthouse audits)"
-	$(PY) -m pytest -p no:cacheprovider tests -m site
+	COMPENDIUM_EXPECT_ARITHMETIC="$(PERTURBED_MACHINE)" $(PY) -m pytest -p no:cacheprovider tests -m site
 
-test: test-unit test-nbval book-strict test-site
+test: test-unit test-nbval test-reader book-strict test-site
 	@echo ">> all tests passed"
+
+## JupyterLab on the book's notebooks, as a reader re-executes a chapter (MyST markup rendered by
+## jupyterlab-myst; kernels start in book/). LAB_ARGS passes options, e.g. LAB_ARGS=--no-browser
+lab: env data
+	$(VENV)/bin/jupyter lab --notebook-dir=book $(LAB_ARGS)
 
 ## re-execute notebooks in place and store their outputs (after an intended change)
 refresh: env data
@@ -95,6 +118,8 @@ datapackage: env
 ## Debian packages the browser checks need (CI runs this as root)
 system-deps:
 	@command -v chromium >/dev/null || { apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends chromium fonts-dejavu-core >/dev/null; }
+	@# a reader's locale for test-reader (decimal comma); the C locale is used where it cannot be made
+	@locale -a 2>/dev/null | grep -qix 'de_DE.utf8' || { command -v locale-gen >/dev/null || { apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends locales >/dev/null; }; sed -i 's/^# *de_DE.UTF-8/de_DE.UTF-8/' /etc/locale.gen && locale-gen >/dev/null; } || echo ">> de_DE.UTF-8 locale not available: test-reader runs under C.UTF-8"
 
 ## external links (needs internet; not part of `make test`, whose CI has none; never blocks)
 linkcheck-external: env
@@ -130,12 +155,14 @@ pdf-deps:
 bench: env data node-deps
 	PYTHONPATH=$(CURDIR) $(PY) scripts/bench.py $(BENCH_ARGS)
 
-## regenerate the lock from requirements.in in a throwaway environment
+## regenerate the lock from requirements.in with pip-tools in a throwaway environment: exact
+## versions (those already in the lock are kept unless requirements.in rules them out) and the
+## sha256 of every distribution, which `make env` requires (pip --require-hashes)
 lock:
 	rm -rf /tmp/clusters-lock && $(PYTHON) -m venv /tmp/clusters-lock
-	/tmp/clusters-lock/bin/pip install --quiet -r requirements.in
-	{ sed -n '1,3p' requirements.lock; /tmp/clusters-lock/bin/pip freeze --exclude-editable; } > requirements.lock.new
-	mv requirements.lock.new requirements.lock
+	/tmp/clusters-lock/bin/pip install --quiet --upgrade pip 'pip-tools>=7.4'
+	/tmp/clusters-lock/bin/pip-compile --quiet --generate-hashes --allow-unsafe --strip-extras \
+	  --no-emit-index-url --no-emit-find-links --output-file requirements.lock requirements.in
 	$(PY) scripts/environment_yml.py
 
 clean:

@@ -35,13 +35,30 @@ def _table(rows: list[tuple[str, str]], header: tuple[str, str]) -> nodes.table:
     return table_node(list(header), [list(r) for r in rows], colwidths=[1, 2], literal_columns=(1,))
 
 
+# What the notebooks' kernels inherit from the build and could change their numbers: the OpenBLAS
+# kernel and thread counts, the hash seed, the time zone and the locale (make test builds under other
+# values than a reader's default: see the Makefile's PERTURBED and tests/test_rerun.py).
+ARITHMETIC_VARS = ("OPENBLAS_CORETYPE", "OPENBLAS_NUM_THREADS", "OMP_NUM_THREADS", "PYTHONHASHSEED", "TZ",
+                   "LC_ALL", "LANG")
+
+
+def arithmetic(environ=None) -> str:
+    """'OPENBLAS_CORETYPE=Prescott, OMP_NUM_THREADS=1, ...' for the variables set; 'defaults' if none."""
+    import os
+
+    env = os.environ if environ is None else environ
+    set_vars = [f"{k}={env[k]}" for k in ARITHMETIC_VARS if env.get(k)]
+    return ", ".join(set_vars) if set_vars else "defaults (none of " + ", ".join(ARITHMETIC_VARS) + " set)"
+
+
 class BuildInfo(SphinxDirective):
     def run(self):
         root = Path(self.env.app.confdir)
         commit = _git(root, "rev-parse", "HEAD") or "not a git checkout"
         dirty = _git(root, "status", "--porcelain", "--untracked-files=no")
         facts = [("Python", platform.python_version()), ("Platform", platform.platform(terse=True)),
-                 ("Git commit", commit + (" (with uncommitted changes)" if dirty else ""))]
+                 ("Git commit", commit + (" (with uncommitted changes)" if dirty else "")),
+                 ("Arithmetic and locale", arithmetic())]
         versions = []
         for name in KEY_PACKAGES:
             try:

@@ -1,7 +1,7 @@
 """Re-execute exactly the notebooks whose inputs changed, and show what each chapter rests on.
 
 jupyter-cache (myst-nb's ``cache`` mode) keys a notebook's execution on its code cells only. This
-extension adds the inputs the notebook used (``analysis/_deps.py`` records them in the kernel):
+extension adds the inputs the notebook used (``analysis/data/recorder.py`` records them in the kernel):
 
 * ``source-read``: before a notebook is parsed (and maybe executed), point
   ``COMPENDIUM_DEPS_RECORD`` at its manifest, ``<jupyter cache>/deps/<notebook>.json``; the kernel
@@ -9,7 +9,7 @@ extension adds the inputs the notebook used (``analysis/_deps.py`` records them 
 * ``env-get-outdated``: before Sphinx reads anything, compare every notebook's manifest with the
   files as they are now. For a notebook whose inputs changed (or that has a cached execution but
   no manifest), remove its jupyter-cache records and manifest and make Sphinx re-read it, so
-  myst-nb executes it again; log why ("networking: analysis/networks.py changed") at INFO level
+  myst-nb executes it again; log why ("networking: analysis/measures/networks.py changed") at INFO level
   (strict builds use -W).
 * ``{execution-dependencies}``: a table (chapter, the ``analysis`` modules and data it used, each
   with a short sha256) and the same as an inline SVG graph with a text alternative.
@@ -25,7 +25,9 @@ from docutils import nodes
 from sphinx.util import logging
 from sphinx.util.docutils import SphinxDirective
 
-from analysis import _deps
+from analysis import paths
+from analysis.build import staleness
+from analysis.data import recorder
 
 logger = logging.getLogger(__name__)
 
@@ -80,13 +82,13 @@ def invalidate(cache_dir: Path, notebooks: dict[str, Path], root: Path | None = 
     Unless ``dry_run``, the cache records and the manifest of those notebooks are removed, so that
     the next execution in ``cache`` mode runs them afresh (and records their inputs again).
     """
-    entries = _deps._registry_entries(Path(root or _deps.paths.ROOT))
+    entries = staleness.registry_entries(Path(root or paths.ROOT))
     stale = {}
     for stem, path in notebooks.items():
-        manifest = _deps.manifest_path(cache_dir, stem)
+        manifest = staleness.manifest_path(cache_dir, stem)
         if not has_record(cache_dir, path):
             continue  # never executed (or failed): myst-nb executes it anyway
-        why = _deps.stale_reasons(_deps.read_manifest(manifest), root, entries)
+        why = staleness.stale_reasons(staleness.read_manifest(manifest), root, entries)
         if why:
             stale[stem] = why
             if not dry_run:
@@ -120,26 +122,26 @@ def env_get_outdated(app, env, added, changed, removed):
 def source_read(app, docname, source):
     mode, cache_dir = _config(app.env)
     if mode != "off" and str(app.env.doc2path(docname)).endswith(".ipynb"):
-        os.environ[_deps.ENV] = str(_deps.manifest_path(cache_dir, _stem(docname)))
+        os.environ[recorder.ENV] = str(staleness.manifest_path(cache_dir, _stem(docname)))
     else:
-        os.environ.pop(_deps.ENV, None)
+        os.environ.pop(recorder.ENV, None)
 
 
 def doctree_read(app, doctree):
     """A notebook executed without importing ``analysis`` still gets a manifest (the lock file)."""
-    os.environ.pop(_deps.ENV, None)
+    os.environ.pop(recorder.ENV, None)
     env = app.env
     mode, cache_dir = _config(env)
     path = Path(env.doc2path(env.docname))
-    manifest = _deps.manifest_path(cache_dir, _stem(env.docname))
+    manifest = staleness.manifest_path(cache_dir, _stem(env.docname))
     if mode == "off" or path.suffix != ".ipynb" or manifest.exists() or not has_record(cache_dir, path):
         return
-    rec = _deps.Recorder(manifest, _deps.paths.ROOT)
+    rec = recorder.Recorder(manifest, paths.ROOT)
     rec.write()
 
 
 def build_finished(app, exc):
-    os.environ.pop(_deps.ENV, None)
+    os.environ.pop(recorder.ENV, None)
 
 
 def purge_doc(app, env, docname):
@@ -153,18 +155,20 @@ def merge_info(app, env, docnames, other):
 # ---- the table and graph -------------------------------------------------------------------------
 
 def _module_name(rel: str) -> str:
-    return rel.removeprefix("analysis/").removesuffix(".py")
+    """``analysis/measures/networks.py`` -> ``measures.networks``; a package's ``__init__.py`` -> the package."""
+    name = rel.removeprefix("analysis/").removesuffix(".py").replace("/", ".")
+    return name.removesuffix(".__init__") if "." in name else name
 
 
 def dependencies(cache_dir: Path, stems: list[str]) -> list[dict]:
     """Per notebook: its modules and data inputs as (name, short hash), sorted; None if unrecorded."""
     rows = []
     for stem in stems:
-        m = _deps.read_manifest(_deps.manifest_path(cache_dir, stem))
+        m = staleness.read_manifest(staleness.manifest_path(cache_dir, stem))
         if m is None:
             rows.append({"notebook": stem, "modules": None, "data": None})
             continue
-        mods = [(_module_name(r), _deps.short(s)) for r, s in m["modules"].items()]
+        mods = [(_module_name(r), staleness.short(s)) for r, s in m["modules"].items()]
         data = []
         for name, res in m["resources"].items():
             files = res["files"]
@@ -173,11 +177,11 @@ def dependencies(cache_dir: Path, stems: list[str]) -> list[dict]:
             own = list(files.values()) if len(files) == 1 else [
                 s for f, s in files.items() if f.rsplit("/", 1)[-1].split(".")[0] == name]
             sha = own[0] if len(own) == 1 else hashlib.sha256(repr(sorted(files.items())).encode()).hexdigest()
-            data.append((name, _deps.short(sha)))
+            data.append((name, staleness.short(sha)))
         chapters = sorted((f, s) for f, s in m["files"].items() if f.startswith("book/") and f.endswith(".ipynb"))
-        data += [(f, _deps.short(s)) for f, s in m["files"].items() if (f, s) not in chapters]
+        data += [(f, staleness.short(s)) for f, s in m["files"].items() if (f, s) not in chapters]
         if chapters:  # the Data sources page reads which chapter loads what: one item for all of them
-            data.append(("book/*.ipynb", _deps.short(hashlib.sha256(repr(chapters).encode()).hexdigest())))
+            data.append(("book/*.ipynb", staleness.short(hashlib.sha256(repr(chapters).encode()).hexdigest())))
         rows.append({"notebook": stem, "modules": sorted(mods), "data": sorted(data), "lock": m["lock"]})
     return rows
 
@@ -298,7 +302,7 @@ def _content(app, fromdoc: str) -> list[nodes.Node]:
         row += nodes.entry("", cell)
         row += nodes.entry("", _items(r["modules"], "Modules"), _items(r["data"], "Data"))
         body += row
-    locks = sorted({_deps.short(s) for r in rows if r.get("lock") for s in r["lock"].values()})
+    locks = sorted({staleness.short(s) for r in rows if r.get("lock") for s in r["lock"].values()})
     note = nodes.paragraph()
     note += nodes.Text("Every chapter also used these modules of analysis: ")
     note += _items(common).children

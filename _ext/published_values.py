@@ -30,7 +30,7 @@ def _tables(config) -> dict:
 def lookup(tables: dict, row_id: str, column: str = "value") -> tuple[str, dict]:
     """(text as shown, provenance) of ``column`` in the one row with this id; KeyError/ValueError
     naming the id, the column and the tables searched."""
-    from analysis import page
+    from analysis.present import page
 
     hits = []
     for name, table in tables.items():

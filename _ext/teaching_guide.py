@@ -9,7 +9,7 @@ exercises by level (linked by label), the measures it defines and the data and
 4-week and an 8-week course block, cut from the chapters' reading times.
 
 The page list (``_toc.yml``) and the datasets each notebook loads come from
-``analysis._site`` (``toc_files``, ``dataset_uses``), the project's one reading of
+``analysis.build.site`` (``toc_files``, ``dataset_uses``), the project's one reading of
 them. The parsing functions are pure (text in, data out) and unit-tested in
 ``tests/test_teaching_guide.py``.
 """
@@ -24,7 +24,7 @@ from docutils import nodes
 from docutils.statemachine import StringList
 from sphinx.util.docutils import SphinxDirective
 
-from analysis import _site
+from analysis.build import site as _site
 
 # An assumed silent-reading speed for expository text; it sets the scale of the
 # reading times only, and the page states it.
@@ -37,8 +37,8 @@ LEVELS = ("Warm-up", "Analysis", "Open question")
 _EXERCISE = re.compile(r"```\{exercise\}[^\n]*\n(?P<opts>(?::[^\n]*\n)*)\s*(?P<body>.*?)```", re.S)
 _LABEL = re.compile(r":label:\s*(\S+)")
 _LEVEL = re.compile(r"^\**\s*(?P<level>[A-Z][A-Za-z -]*?)\s*[.:]")
-_IMPORT = re.compile(r"^\s*(?:from\s+analysis\s+import\s+(?P<names>[\w ,()]+)|import\s+analysis\.(?P<mod>\w+))",
-                     re.M)
+_IMPORT = re.compile(r"^\s*(?:from\s+analysis(?:\.(?P<pkg>[\w.]+))?\s+import\s+(?P<names>[\w ,()]+)"
+                     r"|import\s+analysis\.(?P<mod>[\w.]+))", re.M)
 _DOC = re.compile(r"\{doc\}`(?:[^`<]*<)?(?P<target>[\w/.-]+?)>?`")
 
 
@@ -110,7 +110,7 @@ def exercises(markdown: str, label: str) -> list[dict]:
 def chapter_info(path: Path, docname: str, datasets=()) -> dict | None:
     """What the guide says about one chapter; None for pages without learning objectives.
 
-    ``datasets``: the names its code loads (from ``analysis._site.dataset_uses``)."""
+    ``datasets``: the names its code loads (from ``analysis.build.site.dataset_uses``)."""
     if path.suffix == ".ipynb":
         nb = nbformat.read(path, as_version=4)
         markdown = "\n\n".join(c.source for c in nb.cells if c.cell_type == "markdown")
@@ -131,7 +131,8 @@ def chapter_info(path: Path, docname: str, datasets=()) -> dict | None:
         if m.group("mod"):
             modules.add(m.group("mod"))
         else:
-            modules.update(n.strip() for n in m.group("names").strip("() ").split(",") if n.strip())
+            pkg = f"{m.group('pkg')}." if m.group("pkg") else ""
+            modules.update(pkg + n.strip() for n in m.group("names").strip("() ").split(",") if n.strip())
     measures = [h for h in re.findall(r"^### (.+?)\s*$", _measure_section(markdown), re.M)]
     return {
         "doc": docname,
@@ -259,7 +260,7 @@ def _resolve(doc: str, target: str) -> str:
 
 
 def load_chapters(root: Path) -> tuple[list[dict], list[str]]:
-    """The chapters of ``_toc.yml`` (``analysis._site.toc_files``) under ``root`` that have learning
+    """The chapters of ``_toc.yml`` (``analysis.build.site.toc_files``) under ``root`` that have learning
     objectives, in reading order, each with the datasets its code loads; and the page order."""
     order = _site.toc_files()
     loads: dict[str, list[str]] = {}

@@ -9,7 +9,7 @@ documents are read, this extension collects them for the notebooks of
 * ``values.csv`` and ``values.json``: one row per glued value with its page,
   chapter, the value as the prose shows it (the glue role's format applied, so
   rounded as displayed), the raw ``text/plain``, and the evidence ``kind`` and
-  ``source`` that ``analysis.page.glue`` records under ``metadata["compendium"]``
+  ``source`` that ``analysis.present.page.glue`` records under ``metadata["compendium"]``
   (empty for values glued without a kind);
 * ``datapackage.json``: a Frictionless data package describing ``values.csv``.
 
@@ -48,7 +48,7 @@ FIELD_DOCS = {
 }
 # Pages whose ledger depends on every notebook: re-read whenever a notebook is.
 LEDGER_PAGES = ("book/values", "book/changes")
-KIND_KEY = "compendium"  # analysis.page.GLUE_METADATA_KEY (the extension must not import analysis)
+KIND_KEY = "compendium"  # analysis.present.page.GLUE_METADATA_KEY (the extension must not import analysis)
 
 # {glue}`key`, {glue:}`key`, {glue:any}`key`, {glue:text}`key:fmt`, {glue:md}`key` and the directive form
 _ROLE = re.compile(r"\{glue(?::(?P<type>\w*))?\}`(?P<body>[^`]+)`")
@@ -124,6 +124,99 @@ def glue_rows(glue: dict, *, page: str, chapter: str, number: int, formats: dict
             "kind": meta.get("kind") or "", "source": meta.get("source") or "",
         })
     return rows
+
+
+def notebook_glue(nb: dict) -> dict:
+    """The glue outputs of an executed notebook (its JSON), in the shape of myst-nb's
+    ``<doc>.glue.json``: key -> {output_type, metadata, data without the glue mime prefix}."""
+    out: dict = {}
+    for cell in nb.get("cells", []):
+        for o in cell.get("outputs", []) or []:
+            scrap = (o.get("metadata") or {}).get("scrapbook") or {}
+            if "name" not in scrap:
+                continue
+            prefix = scrap.get("mime_prefix", "")
+            data = {k[len(prefix):]: v for k, v in (o.get("data") or {}).items() if k.startswith(prefix)}
+            out[scrap["name"]] = {"output_type": o.get("output_type"), "metadata": o.get("metadata"), "data": data}
+    return out
+
+
+def notebook_rows(path: Path, page: str, chapter: str = "", number: int = 0) -> list[dict]:
+    """Ledger rows of a committed notebook file, as the build would write them for its outputs."""
+    nb = json.loads(path.read_text(encoding="utf-8"))
+    return glue_rows(notebook_glue(nb), page=page, chapter=chapter, number=number,
+                     formats=display_formats(_markdown(path)))
+
+
+def rerun_differences(committed: list[dict], rerun: list[dict]) -> list[str]:
+    """Every glued value whose stored text (``raw``) or text as shown (``value``) differs between the
+    committed notebooks and a re-run, and every value only one of them has: one line each,
+    'book/mobility:mob_qi_ipf_diff: stored '1.28e-11', re-run '1.31e-11''. Empty when they agree."""
+    before = {(r["page"], r["name"]): r for r in committed}
+    after = {(r["page"], r["name"]): r for r in rerun}
+    lines = []
+    for page, name in sorted(before.keys() | after.keys()):
+        old, new = before.get((page, name)), after.get((page, name))
+        if old is None or new is None:
+            lines.append(f"{page}:{name}: " + ("only in the re-run" if old is None else "missing from the re-run"))
+        elif (old["raw"], old["value"]) != (new["raw"], new["value"]):
+            shown = "" if old["value"] == new["value"] else f" (shown {old['value']!r} -> {new['value']!r})"
+            lines.append(f"{page}:{name}: stored {old['raw']!r}, re-run {new['raw']!r}{shown}")
+    return lines
+
+
+# ---- the precision check (the policy: analysis/present/precision.py) ----------------------------------
+
+_NUMBER = re.compile(r"^[+\-−]?[\d,]*\.?\d*(?:[eE][+\-]?\d+)?%?$")
+
+
+def shown_digits(text: str) -> int | None:
+    """Significant digits a formatted number shows ('0.047' 2, '313.6' 4, '32.1%' 3, '1.1e-21' 2,
+    '1,226' 4); None when the text is not a plain number."""
+    t = text.strip()
+    if not t or not _NUMBER.match(t) or not any(ch.isdigit() for ch in t):
+        return None
+    mantissa = re.split(r"[eE]", t.lstrip("+-−").rstrip("%").replace(",", ""))[0]
+    return len(mantissa.replace(".", "").lstrip("0"))
+
+
+def shown_decimals(text: str) -> int | None:
+    """Decimals of the underlying fraction a formatted number shows ('0.047' 3, '32.1%' 3); None
+    for exponent notation or non-numbers."""
+    t = text.strip()
+    if shown_digits(t) is None or re.search(r"[eE]", t):
+        return None
+    after = t.rstrip("%").partition(".")[2]
+    return len(after) + (2 if t.endswith("%") else 0)
+
+
+def precision_problems(glue: dict, formats: dict[str, list[str]], page: str) -> list[str]:
+    """Glued floats the prose shows with more digits than they hold (the page kit records, per
+    float, ``digits``/``shown_digits`` or ``decimals``): 'page:key shown as '0.30051' (5 significant
+    digits) but glued with 4 to show (digits=6)'. Values glued without that record are skipped."""
+    problems = []
+    for name in sorted(glue):
+        meta = (glue[name].get("metadata") or {}).get(KIND_KEY) or {}
+        plain = glue[name].get("data", {}).get("text/plain", "")
+        plain = "".join(plain) if isinstance(plain, list) else str(plain)
+        for fmt in formats.get(name, []):
+            if not fmt or fmt == "s":
+                continue
+            try:
+                text = format_plain(plain, fmt)
+            except (TypeError, ValueError):
+                continue
+            if "decimals" in meta:
+                got, allowed, unit = shown_decimals(text), meta["decimals"], "decimals"
+            elif "shown_digits" in meta:
+                got, allowed, unit = shown_digits(text), meta["shown_digits"], "significant digits"
+            else:
+                continue
+            if got is not None and got > allowed:
+                problems.append(f"{page}:{name} shown as {text!r} ({got} {unit}, format {fmt!r}) but glued "
+                                f"to show at most {allowed} (analysis/present/precision.py policy: pass digits= or "
+                                f"decimals= at the glue call, or show fewer digits)")
+    return problems
 
 
 def to_csv(rows: list[dict]) -> str:
@@ -335,6 +428,7 @@ def collect(app, env) -> list[dict]:
         formats = display_formats(_markdown(src))
         title = env.titles[doc].astext() if doc in env.titles else doc
         rows += glue_rows(glue, page=doc, chapter=title, number=number, formats=formats)
+        app._values_precision = getattr(app, "_values_precision", []) + precision_problems(glue, formats, doc)
     return rows
 
 
@@ -374,12 +468,16 @@ def missing_kind_message(rows: list[dict]) -> str | None:
     if not missing:
         return None
     return (f"values ledger: {len(missing)} of {len(rows)} glued values have no evidence kind "
-            f"(glue them with analysis.page.glue(..., kind=...)); first: {', '.join(missing[:5])}")
+            f"(glue them with analysis.present.page.glue(..., kind=...)); first: {', '.join(missing[:5])}")
 
 
 def _on_env_updated(app, env):
-    app._values_ledger = None
+    app._values_ledger, app._values_precision = None, []
     report(missing_kind_message(ledger(app)), app.config.values_ledger_missing_kind, "values_ledger_missing_kind")
+    problems = app._values_precision
+    report(f"values ledger: {len(problems)} glued value(s) shown with more digits than they hold: "
+           + "; ".join(problems) if problems else None, app.config.values_ledger_precision,
+           "values_ledger_precision")
     return []
 
 
@@ -440,6 +538,9 @@ def setup(app):
     # build runs with -W, so a warning would fail it while notebooks are still being converted to
     # page.glue); "warn": a warning; "error": the build fails, naming the first values.
     app.add_config_value("values_ledger_missing_kind", "note", "env", [str])
+    # "error" (default): a glued float the prose shows with more digits than the page kit's precision
+    # policy stored fails the build (the extra digits would be noise or double rounding)
+    app.add_config_value("values_ledger_precision", "error", "env", [str])
     app.add_node(values_summary)
     app.add_directive("values-summary", ValuesSummary)
     app.add_node(edition_changes)

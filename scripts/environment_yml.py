@@ -22,8 +22,10 @@ dependencies:
 
 
 def lock_pins(lock: Path = ROOT / "requirements.lock") -> list[str]:
+    """'name==version' of every package of the lock (pip-compile's hash and comment lines skipped;
+    conda's pip section installs the same versions, checked against the same hashes by pip)."""
     lines = [l.strip() for l in lock.read_text(encoding="utf-8").splitlines()]
-    return [l for l in lines if l and not l.startswith("#")]
+    return [l.split()[0] for l in lines if l and not l.startswith(("#", "--"))]
 
 
 def render() -> str:

@@ -4,7 +4,7 @@
 
 A notebook executes when jupyter-cache holds no execution of its current code cells (new, edited,
 or never executed), or when an input recorded at its last execution changed
-(``analysis/_deps.py``; the build drops that cached execution, ``_ext/exec_deps.py``).
+(``analysis/data/recorder.py``, compared by ``analysis/build/staleness.py``; the build drops that cached execution, ``_ext/exec_deps.py``).
 Exit code 0 either way: this is a report, not a check.
 """
 from __future__ import annotations
@@ -20,7 +20,7 @@ import nbformat  # noqa: E402
 import yaml  # noqa: E402
 
 import exec_deps  # noqa: E402
-from analysis import _site  # noqa: E402
+from analysis.build import site as _site  # noqa: E402
 
 CACHE = ROOT / "_build" / ".jupyter_cache"
 

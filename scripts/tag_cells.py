@@ -31,7 +31,7 @@ ROOT = Path(__file__).resolve().parent.parent
 MANAGED = ("remove-cell", "hide-input")
 KEEP_VISIBLE = "teach"
 SHOWING_CALLS = {"print", "display"}
-# myst_nb.glue and the page kit's glue helpers (analysis.page: glue, glue_all, glue_rows, glue_value)
+# myst_nb.glue and the page kit's glue helpers (analysis.present.page: glue, glue_all, glue_rows, glue_value)
 GLUE_CALLS = {"glue", "glue_all", "glue_rows", "glue_value"}
 # page.evidence_default sets the evidence kind of later glue calls: set-up, like an option
 SETUP_CALLS = {"set_option", "filterwarnings", "seed", "evidence_default"}

@@ -3,8 +3,8 @@ from __future__ import annotations
 
 import pytest
 
-from analysis import registry
-from analysis._site import under_ci
+from analysis.build.site import under_ci
+from analysis.data import registry
 
 
 def _skip_or_fail(msg: str) -> None:
@@ -35,5 +35,7 @@ def require_fetched():
 
 def pytest_configure(config):
     # Registered here, not in pyproject.toml: a pyproject change re-creates every clone's .venv.
+    config.addinivalue_line(
+        "markers", "reader: re-executes every chapter as JupyterLab does (make test-reader; a few minutes)")
     config.addinivalue_line(
         "markers", "build: runs jupyter-book on a small temporary book (part of make test-unit; about a minute)")

@@ -7,7 +7,7 @@ import pytest
 
 from analysis import paths
 # Shared with scripts/bench.py, so they live outside tests/ (re-exported for the site tests).
-from analysis._site import CHROMIUM_ARGS, chromium_path, run_child_for_json, serve, under_ci  # noqa: F401
+from analysis.build.site import CHROMIUM_ARGS, chromium_path, run_child_for_json, serve, under_ci  # noqa: F401
 
 HTML = paths.BUILD_HTML
 SKIP_DIRS = {"_static", "_sources", "_images", "reports", "_sphinx_design_static"}

@@ -1,8 +1,10 @@
-"""Unit tests of analysis.catalog: the Data sources table and counts, the bibliography readers."""
+"""Unit tests of analysis.present.catalog: the Data sources table and counts, the bibliography readers."""
 import pandas as pd
 import pytest
 
-from analysis import _site, catalog, data
+from analysis import data
+from analysis.build import site as _site
+from analysis.present import catalog
 
 
 def test_data_sources_has_one_row_per_registered_dataset():

@@ -3,7 +3,8 @@ import altair as alt
 import pandas as pd
 import pytest
 
-from analysis import charts, clusters
+from analysis.measures import clusters
+from analysis.present import charts
 
 DESC = "A sentence long enough to describe the chart to a screen-reader user."
 

@@ -18,8 +18,9 @@ import pandas as pd
 import pytest
 from bs4 import BeautifulSoup
 
-from analysis import clusters, data, ledger, paths
-from analysis.validate import DataValidationError
+from analysis import data, paths
+from analysis.data.validate import DataValidationError
+from analysis.measures import clusters, ledger
 
 CLAIMS = "data/published/claims.csv"
 QUOTES = "data/published/claim_quotes.csv"

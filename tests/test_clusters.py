@@ -1,4 +1,4 @@
-"""Tests for analysis.clusters (tidy tables for the clusters chapter) and its two chart builders.
+"""Tests for analysis.measures.clusters (tidy tables for the clusters chapter) and its two chart builders.
 
 Small hand-made tables with expected results worked out in comments, plus a few checks on the
 real published tables (loaded through the one door, analysis.data).
@@ -10,8 +10,9 @@ import re
 import pandas as pd
 import pytest
 
-from analysis import charts, data
-from analysis import clusters as cl
+from analysis import data
+from analysis.measures import clusters as cl
+from analysis.present import charts
 
 
 def series_table():

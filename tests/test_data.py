@@ -1,4 +1,4 @@
-"""Tests of the data door (analysis.data) and the table validator (analysis.validate).
+"""Tests of the data door (analysis.data) and the table validator (analysis.data.validate).
 
 * every dataset loads by name, with provenance attached;
 * data/datapackage.json is a valid Frictionless data package, lists every data file, and its
@@ -24,8 +24,9 @@ from pathlib import Path
 import pytest
 from frictionless import validate as frictionless_validate
 
-from analysis import data, paths, registry
-from analysis.validate import DataValidationError
+from analysis import data, paths
+from analysis.data import checks, registry
+from analysis.data.validate import DataValidationError
 
 PUBLISHED = ["context_series", "programme_facts", "surveys", "claims", "claim_quotes", "cluster_places"]
 NOT_RESOURCES = {"datapackage.json", "references.bib", "README.md"}
@@ -118,7 +119,7 @@ def test_resource_checksum_matches_file(res):
 def test_declared_content_checks_are_known(res):
     fields = {f["name"] for f in res["schema"]["fields"]}
     for check in res.get("x-checks", []):
-        assert check["check"] in data.CHECKS, check
+        assert check["check"] in checks.CHECKS, check
         named = [check["field"], check.get("unit_field"), check.get("other"), *check.get("same", [])]
         assert {f for f in named if f} <= fields, check
 
@@ -403,7 +404,7 @@ def _used_source_keys() -> dict[str, set[str]]:
 def test_every_source_key_is_in_the_bib():
     used = _used_source_keys()
     assert used and "" not in used
-    missing = {k: sorted(v) for k, v in used.items() if k not in data.bib_keys()}
+    missing = {k: sorted(v) for k, v in used.items() if k not in checks.bib_keys()}
     assert not missing, missing
 
 

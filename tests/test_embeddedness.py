@@ -1,11 +1,11 @@
-"""Tests for analysis.embeddedness, with expected values worked out by hand in comments."""
+"""Tests for analysis.measures.embeddedness, with expected values worked out by hand in comments."""
 import networkx as nx
 import numpy as np
 import pandas as pd
 import pytest
 
-from analysis import embeddedness as em
-from analysis import stats
+from analysis.measures import embeddedness as em
+from analysis.measures import stats
 
 
 def layer(edges, nodes="abcd", directed=False):

@@ -2,7 +2,7 @@
 
 Three layers, each with the real mechanism:
 
-* recording (``analysis/_deps.py``) in a child interpreter with ``COMPENDIUM_DEPS_RECORD`` set, as
+* recording (``analysis/data/recorder.py``) in a child interpreter with ``COMPENDIUM_DEPS_RECORD`` set, as
   a build kernel has it: modules, data resources with the sha256 of the files read, refusal of a
   data file opened outside ``data.load``;
 * invalidation (``_ext/exec_deps.invalidate``) against a real jupyter-cache on a synthetic project
@@ -25,7 +25,9 @@ from pathlib import Path
 import nbformat
 import pytest
 
-from analysis import _deps, paths
+from analysis import paths
+from analysis.build import staleness
+from analysis.data import recorder
 
 ROOT = paths.ROOT
 sys.path.insert(0, str(ROOT / "_ext"))
@@ -40,7 +42,9 @@ def sha(path: Path) -> str:
 
 CHILD = textwrap.dedent("""
     import json, sys
-    from analysis import data, networks, page, paths
+    from analysis import data, paths
+    from analysis.measures import networks
+    from analysis.present import page
     surveys = data.load("surveys")
     data.load("florentine_business")
     page.row(surveys, "CBR-CAM")  # the page kit looks up the table's key in its registry entry
@@ -62,7 +66,7 @@ CHILD = textwrap.dedent("""
 @pytest.fixture(scope="module")
 def recorded(tmp_path_factory):
     manifest = tmp_path_factory.mktemp("deps") / "nb.json"
-    env = dict(os.environ, **{_deps.ENV: str(manifest)})
+    env = dict(os.environ, **{recorder.ENV: str(manifest)})
     proc = subprocess.run([sys.executable, "-c", CHILD], env=env, cwd=ROOT / "book",
                           capture_output=True, text=True, timeout=300)
     assert proc.returncode == 0, proc.stderr
@@ -71,8 +75,8 @@ def recorded(tmp_path_factory):
 
 def test_recording_notes_modules_with_their_source_hash(recorded):
     m, _ = recorded
-    assert m["modules"]["analysis/networks.py"] == sha(ROOT / "analysis/networks.py")
-    assert "analysis/validate.py" in m["modules"]  # imported by data, not by the notebook: transitive
+    assert m["modules"]["analysis/measures/networks.py"] == sha(ROOT / "analysis/measures/networks.py")
+    assert "analysis/data/validate.py" in m["modules"]  # imported by data, not by the notebook: transitive
     assert not any("embeddedness" in k for k in m["modules"])  # not imported, not recorded
     assert m["lock"] == {"requirements.lock": sha(ROOT / "requirements.lock")}
 
@@ -83,13 +87,13 @@ def test_recording_notes_each_resource_and_the_files_it_read(recorded):
     entry = next(e for e in json.loads(paths.DATAPACKAGE.read_text())["resources"] if e["name"] == "surveys")
     assert surveys["files"]["data/" + entry["path"]] == sha(paths.DATA / entry["path"])
     assert surveys["files"]["data/" + entry["path"]] == entry["hash"].removeprefix("sha256:")
-    assert surveys["entry"] == _deps.entry_hash(entry)
+    assert surveys["entry"] == recorder.entry_hash(entry)
     (label, h), = m["resources"]["florentine_business"]["files"].items()  # a file inside a PyPI package
     assert label.startswith("ergmx==") and len(h) == 64
     assert "data/datapackage.json" not in m["files"]  # the registry entry is recorded per resource
     emon = next(e for e in json.loads(paths.DATAPACKAGE.read_text())["x-open-data"] if e["name"] == "emon")
-    assert m["resources"]["emon"] == {"entry": _deps.entry_hash(emon), "files": {}}
-    assert _deps.stale_reasons(m) == []
+    assert m["resources"]["emon"] == {"entry": recorder.entry_hash(emon), "files": {}}
+    assert staleness.stale_reasons(m) == []
 
 
 def test_a_data_file_read_outside_load_is_refused(recorded):
@@ -99,8 +103,100 @@ def test_a_data_file_read_outside_load_is_refused(recorded):
                for r in refused)
 
 
+# ---- a table read only to check foreign keys (issue 23) -----------------------------------------
+
+def _linked_rows() -> set[str]:
+    """The rows of the published tables that some claim links (its evidence_rows)."""
+    import csv
+
+    with open(paths.DATA / "published" / "claims.csv", encoding="utf-8", newline="") as fh:
+        return {k.strip() for r in csv.DictReader(fh) for k in r["evidence_rows"].split(";") if k.strip()}
+
+
+def _edit_unlinked_value(root: Path) -> str:
+    """In the copy of data/ under ``root``, change the value of a context_series row no claim links
+    and its checksum in the registry (as `make datapackage` does); return that row's id."""
+    pkg_path = root / "data/datapackage.json"
+    pkg = json.loads(pkg_path.read_text(encoding="utf-8"))
+    res = next(e for e in pkg["resources"] if e["name"] == "context_series")
+    path = root / "data" / res["path"]
+    lines = path.read_text(encoding="utf-8").splitlines(keepends=True)
+    header = lines[0].rstrip("\n").split(",")
+    linked = _linked_rows()
+    i = next(i for i, ln in enumerate(lines[1:], 1) if ln.split(",")[0] not in linked and ln.split(",")[8])
+    cells = lines[i].split(",")
+    assert header[8] == "value"
+    cells[8] = str(float(cells[8]) / 2)
+    lines[i] = ",".join(cells)
+    path.write_text("".join(lines), encoding="utf-8")
+    res["hash"] = "sha256:" + sha(path)
+    pkg_path.write_text(json.dumps(pkg, indent=2), encoding="utf-8")
+    return cells[0]
+
+
+@pytest.fixture(scope="module")
+def claims_recorded(tmp_path_factory):
+    manifest = tmp_path_factory.mktemp("deps") / "claims.json"
+    env = dict(os.environ, **{recorder.ENV: str(manifest)})
+    proc = subprocess.run([sys.executable, "-c", "from analysis import data\ndata.load('claims')"], env=env,
+                          cwd=ROOT / "book", capture_output=True, text=True, timeout=300)
+    assert proc.returncode == 0, proc.stderr
+    return json.loads(manifest.read_text())
+
+
+def test_a_table_read_to_check_foreign_keys_is_recorded_as_those_keys(claims_recorded):
+    """Loading the claims checks their evidence rows against context_series and programme_facts: the
+    chapter depends on those tables' row ids, not on their files; the quotations are read in full."""
+    import csv
+
+    claims = claims_recorded["resources"]["claims"]
+    assert "data/published/context_series.csv" not in claims["files"]
+    assert "data/published/programme_facts.csv" not in claims["files"]
+    assert "data/published/claim_quotes.csv" in claims["files"]
+    with open(paths.DATA / "published" / "context_series.csv", encoding="utf-8", newline="") as fh:
+        ids = [r["row_id"] for r in csv.DictReader(fh)]
+    assert claims["keys"]["context_series.row_id"] == recorder.keys_hash(ids)
+    assert set(claims["keys"]) == {"context_series.row_id", "programme_facts.row_id"}
+    assert set(claims_recorded["resources"]) == {"claims"}  # the tables checked against are not loads
+
+
+def test_a_value_no_claim_links_leaves_the_claims_readers_current(claims_recorded, tmp_path):
+    shutil.copytree(ROOT / "data", tmp_path / "data")
+    res = {"resources": claims_recorded["resources"]}
+    assert staleness.stale_reasons(res, tmp_path) == []
+    _edit_unlinked_value(tmp_path)
+    assert staleness.stale_reasons(res, tmp_path) == []
+    # an id a claim could link changes: the claims' check could now fail, so the reader is stale
+    path = tmp_path / "data/published/context_series.csv"
+    path.write_text(path.read_text(encoding="utf-8").replace("\nCAM-02,", "\nCAM-02x,", 1), encoding="utf-8")
+    assert staleness.stale_reasons(res, tmp_path) == [
+        "data resource 'claims' changed (the row_id values of context_series it checks against)"]
+
+
+@pytest.mark.site
+def test_a_value_no_claim_links_re_executes_only_the_chapters_that_show_it(tmp_path):
+    """The manifests of the last book build: editing such a value of context_series.csv (and its
+    checksum) makes exactly clusters (which shows the table) and data-sources (which shows the
+    registry's checksums) out of date, not every chapter that loads the claims."""
+    from analysis.build import site
+
+    deps = ROOT / "_build/.jupyter_cache/deps"
+    manifests = {p.stem: json.loads(p.read_text()) for p in sorted(deps.glob("*.json"))}
+    assert set(manifests) == {p.stem for p in site.notebooks()}, "no manifests: run `make book` first"
+    for part in ("analysis", "data", "book"):
+        shutil.copytree(ROOT / part, tmp_path / part, ignore=shutil.ignore_patterns("__pycache__"))
+    for f in ("requirements.lock", "_toc.yml"):
+        shutil.copy(ROOT / f, tmp_path / f)
+    (tmp_path / ".vendor").symlink_to(ROOT / ".vendor")
+    assert {stem: staleness.stale_reasons(m, tmp_path) for stem, m in manifests.items()} == {
+        stem: [] for stem in manifests}, "the build is not current: run `make book` first"
+    _edit_unlinked_value(tmp_path)
+    stale = {stem for stem, m in manifests.items() if staleness.stale_reasons(m, tmp_path)}
+    assert stale == {"clusters", "data-sources"}
+
+
 def test_no_recording_and_no_refusal_without_the_variable():
-    assert os.environ.get(_deps.ENV) is None and _deps.RECORDER is None
+    assert os.environ.get(recorder.ENV) is None and recorder.RECORDER is None
     with open(paths.DATA / "published" / "claims.csv", encoding="utf-8") as fh:  # tests may read data
         assert fh.readline()
 
@@ -139,13 +235,13 @@ def project(tmp_path):
     for stem, path in nbs.items():
         cache.cache_notebook_file(path, check_validity=False)
         mods, res = uses[stem]
-        rec = _deps.Recorder(_deps.manifest_path(cache_dir, stem), root)
+        rec = recorder.Recorder(staleness.manifest_path(cache_dir, stem), root)
         rec.resources[res] = {"files": {f"data/{res}.csv"}, "external": {},
-                              "entry": _deps.entry_hash(next(e for e in entries if e["name"] == res))}
+                              "entry": recorder.entry_hash(next(e for e in entries if e["name"] == res))}
         snap = rec.snapshot()
         snap["modules"] = {m: sha(root / m) for m in mods}  # (this process's sys.modules is not the fake's)
-        _deps.manifest_path(cache_dir, stem).parent.mkdir(parents=True, exist_ok=True)
-        _deps.manifest_path(cache_dir, stem).write_text(json.dumps(snap))
+        staleness.manifest_path(cache_dir, stem).parent.mkdir(parents=True, exist_ok=True)
+        staleness.manifest_path(cache_dir, stem).write_text(json.dumps(snap))
     return root, cache_dir, nbs
 
 
@@ -166,7 +262,7 @@ def test_changed_module_invalidates_exactly_its_importers(project):
     assert _cached(cache_dir, nbs) == {"nb_measure", "nb_data"}  # a dry run removes nothing
     assert exec_deps.invalidate(cache_dir, nbs, root) == {"nb_measure": ["analysis/measure.py changed"]}
     assert _cached(cache_dir, nbs) == {"nb_data"}
-    assert not _deps.manifest_path(cache_dir, "nb_measure").exists()
+    assert not staleness.manifest_path(cache_dir, "nb_measure").exists()
     (root / "analysis/data.py").write_text("def load(name):\n    return 0\n")  # imported by both
     assert set(exec_deps.invalidate(cache_dir, nbs, root)) == {"nb_data"}  # nb_measure: no cache left
 
@@ -186,7 +282,7 @@ def test_changed_registry_entry_or_missing_manifest_invalidates(project):
     pkg = json.loads((root / "data/datapackage.json").read_text())
     pkg["resources"][0]["schema"] = {"fields": [{"name": "x", "type": "integer"}]}
     (root / "data/datapackage.json").write_text(json.dumps(pkg))
-    _deps.manifest_path(cache_dir, "nb_data").unlink()
+    staleness.manifest_path(cache_dir, "nb_data").unlink()
     assert exec_deps.invalidate(cache_dir, nbs, root) == {
         "nb_measure": ["data resource 'a' changed (its entry in data/datapackage.json)"],
         "nb_data": ["no record of its inputs"]}
@@ -209,7 +305,7 @@ sphinx:
 
 def _build(book: Path) -> tuple[list[str], str]:
     env = dict(os.environ, PYTHONPATH=str(book))  # the copy of analysis, in the build and its kernels
-    env.pop(_deps.ENV, None)
+    env.pop(recorder.ENV, None)
     proc = subprocess.run([str(Path(sys.executable).parent / "jupyter-book"), "build", str(book), "--keep-going"],
                           env=env, capture_output=True, text=True, timeout=600)
     assert proc.returncode == 0, proc.stdout[-3000:] + proc.stderr[-3000:]
@@ -227,7 +323,7 @@ def test_book_build_re_executes_exactly_what_changed(tmp_path):
     (book / "_config.yml").write_text(CONFIG)
     (book / "_toc.yml").write_text("format: jb-book\nroot: index\nchapters:\n- file: net\n- file: surv\n")
     (book / "index.md").write_text("# Index\n\n```{execution-dependencies}\n```\n")
-    _notebook(book / "net.ipynb", "from analysis import data, networks\n"
+    _notebook(book / "net.ipynb", "from analysis import data\nfrom analysis.measures import networks\n"
               "print('density', round(networks.density(data.load('florentine_business')), 4))")
     _notebook(book / "surv.ipynb", "from analysis import data\nprint('rows', len(data.load('surveys')))")
     html = book / "_build/html"
@@ -240,10 +336,10 @@ def test_book_build_re_executes_exactly_what_changed(tmp_path):
     ran, log = _build(book)
     assert ran == [] and "2 of 2 notebooks have a cached execution; their recorded inputs are unchanged" in log
 
-    measure = book / "analysis/networks.py"
+    measure = book / "analysis/measures/networks.py"
     measure.write_text(measure.read_text() + "\n\ndef density(G):\n    return 0.5\n")
     ran, log = _build(book)
-    assert ran == ["net"] and "net: analysis/networks.py changed" in log
+    assert ran == ["net"] and "net: analysis/measures/networks.py changed" in log
     assert "density 0.5" in (html / "net.html").read_text()
 
     pkg = json.loads((book / "data/datapackage.json").read_text())
@@ -276,7 +372,7 @@ def test_book_status_reports_every_notebook(tmp_path):
     sys.path.insert(0, str(ROOT / "scripts"))
     import exec_cache
 
-    from analysis import _site
+    from analysis.build import site as _site
 
     st = exec_cache.status(tmp_path / "no-cache")  # nothing cached: every notebook would execute
     assert list(st) == [p.stem for p in _site.notebooks()]

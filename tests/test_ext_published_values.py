@@ -5,7 +5,8 @@ import sys
 import pytest
 from bs4 import BeautifulSoup
 
-from analysis import data, page, paths
+from analysis import data, paths
+from analysis.present import page
 from sphinx_helpers import build, project
 
 sys.path.insert(0, str(paths.ROOT / "_ext"))

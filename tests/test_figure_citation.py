@@ -13,7 +13,8 @@ import pytest
 from bs4 import BeautifulSoup
 from pybtex.database import parse_string
 
-from analysis import charts, page, paths
+from analysis import paths
+from analysis.present import charts, page
 
 sys.path.insert(0, str(paths.ROOT / "_ext"))
 import figure_citation as fc  # noqa: E402  (the extension module, from _ext/)

@@ -1,8 +1,8 @@
-"""analysis._frames: the shared column check names every missing column."""
+"""analysis.measures._frames: the shared column check names every missing column."""
 import pandas as pd
 import pytest
 
-from analysis._frames import require_columns
+from analysis.measures._frames import require_columns
 
 
 def test_require_columns():

@@ -8,7 +8,8 @@ chromium with the network closed, all pages in one Node process and one browser.
 
 import pytest
 
-from analysis import _site, paths
+from analysis import paths
+from analysis.build import site as _site
 from site_helpers import pages, require_build, require_chromium
 
 pytestmark = pytest.mark.site

@@ -1,11 +1,11 @@
-"""Tests for analysis.mobility: hand-computed tiny panels plus one check on Ecdat::Males."""
+"""Tests for analysis.measures.mobility: hand-computed tiny panels plus one check on Ecdat::Males."""
 import math
 
 import numpy as np
 import pandas as pd
 import pytest
 
-from analysis import mobility as mob
+from analysis.measures import mobility as mob
 
 
 @pytest.fixture
@@ -238,7 +238,7 @@ def test_spinoff_evidence_copies_values_and_flags():
 
 
 def test_labelled_network_chart():
-    from analysis import charts
+    from analysis.present import charts
 
     nodes = pd.DataFrame({"node": ["A", "B"], "x": [0.0, 1.0], "y": [0.0, 1.0], "degree": [1, 1]})
     edges = pd.DataFrame({"source": ["A"], "target": ["B"], "x": [0.0], "y": [0.0], "x2": [1.0], "y2": [1.0]})

@@ -6,10 +6,10 @@ import pandas as pd
 import pytest
 from scipy import stats
 
-from analysis import charts
-from analysis import models_peoplelinks as pl
-from analysis import models_smallworld as sw
-from analysis import models_spinoff as so
+from analysis.models import peoplelinks as pl
+from analysis.models import smallworld as sw
+from analysis.models import spinoff as so
+from analysis.present import charts
 
 # --- spin-offs: the Pólya process and its exact limit -------------------------------------
 

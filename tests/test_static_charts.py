@@ -13,7 +13,8 @@ import altair as alt
 import pandas as pd
 import pytest
 
-from analysis import charts, paths
+from analysis import paths
+from analysis.present import charts
 
 sys.path.insert(0, str(paths.ROOT / "_ext"))
 import chart_renditions as cr  # noqa: E402  (the extension modules, from _ext/)

@@ -1,4 +1,4 @@
-"""Tests for analysis.stats: p-value conventions by hand and against scipy.stats.permutation_test;
+"""Tests for analysis.measures.stats: p-value conventions by hand and against scipy.stats.permutation_test;
 Wilson against its formula; the bootstraps against scipy.stats.bootstrap."""
 import math
 
@@ -8,7 +8,7 @@ import pytest
 from scipy import stats as sps
 from scipy.stats import norm
 
-from analysis import stats
+from analysis.measures import stats
 
 
 def mean_diff(codes):

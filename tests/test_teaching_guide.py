@@ -159,10 +159,10 @@ def test_built_guide_shows_each_chapters_own_objectives_and_plans():
 
 def test_chapters_and_their_datasets_come_from_the_toc_and_the_code_cells(tmp_path, monkeypatch):
     """A toy book: the guide lists its chapters in _toc.yml order, with the datasets their code
-    cells load (analysis._site.dataset_uses), not those named in prose, and none for a .md page."""
+    cells load (analysis.build.site.dataset_uses), not those named in prose, and none for a .md page."""
     import nbformat
 
-    from analysis import _site
+    from analysis.build import site as _site
 
     (tmp_path / "book").mkdir()
     for name, load in (("b", 'x = data.load("emon")\ny = data.load("claims")'), ("a", 'z = data.load("males")')):
@@ -182,7 +182,7 @@ def test_chapters_and_their_datasets_come_from_the_toc_and_the_code_cells(tmp_pa
 
 
 def test_real_chapters_list_the_datasets_the_data_sources_page_counts():
-    from analysis import _site
+    from analysis.build import site as _site
 
     chapters, _ = tg.load_chapters(paths.ROOT)
     listed = {(c["doc"].rsplit("/", 1)[-1], d) for c in chapters for d in c["datasets"]}

@@ -170,13 +170,13 @@ def test_missing_kind_is_a_note_by_default_and_can_fail_the_build():
 
 
 def test_page_glue_output_reaches_the_ledger_with_its_kind():
-    """What analysis.page.glue displays is what the ledger reads (myst-nb keeps output metadata)."""
+    """What analysis.present.page.glue displays is what the ledger reads (myst-nb keeps output metadata)."""
     from IPython.core.interactiveshell import InteractiveShell
     from IPython.utils.capture import capture_output
     from myst_nb.ext.glue import extract_glue_data_cell
     from nbformat.v4 import new_code_cell, new_output
 
-    from analysis import page
+    from analysis.present import page
 
     InteractiveShell.instance()
     with capture_output() as cap:

@@ -7,6 +7,10 @@ A *transition* is a pair of observations of the same person in consecutive years
 Pairs across a gap (``t`` then ``t+2`` or later) are not transitions and are skipped; pairs
 whose origin or destination state is missing are dropped. Both counts are reported in
 ``trans.attrs["n_gaps"]`` and ``trans.attrs["n_missing_state"]``, never silently discarded.
+
+Longer than 500 lines: one chapter's measures on one panel, in sections (transitions and rates,
+chapter tables, quasi-independence, movers and stayers, indices) that share the panel's
+conventions; a section that grows moves to a module of its own.
 """
 import math
 import warnings
@@ -21,8 +25,8 @@ from statsmodels.genmod import families
 from statsmodels.genmod.generalized_linear_model import GLM
 from statsmodels.tools.sm_exceptions import PerfectSeparationWarning
 
-from analysis import stats
-from analysis.evidence import STATUS_WORDS
+from . import stats
+from .evidence import STATUS_WORDS
 
 
 def _require(df: pd.DataFrame, cols) -> None:
@@ -83,7 +87,7 @@ def wilson_interval(k, n, level: float = 0.95):
 
     centre = (p + z^2/2n) / (1 + z^2/n); half = z/(1 + z^2/n) * sqrt(p(1-p)/n + z^2/4n^2),
     z = Phi^-1(1 - (1-level)/2). Deterministic; stays inside [0, 1]. Vectorised over k, n.
-    Treats the n trials as independent (see :func:`analysis.stats.cluster_rate_table` for a person-level bootstrap).
+    Treats the n trials as independent (see :func:`analysis.measures.stats.cluster_rate_table` for a person-level bootstrap).
     """
     return stats.wilson(k, n, level)
 

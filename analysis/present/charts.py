@@ -4,6 +4,9 @@ Builders take tidy tables (never load data) and return altair charts that carry 
 title and a text alternative (``description``, which Vega renders as the SVG's
 aria-label). Palette: Okabe & Ito's colour-blind-safe set. Layout coordinates
 arrive rounded from the analysis modules, so specs are deterministic.
+
+Longer than 500 lines: the one house style (palette, fonts, text alternatives) and every
+builder that applies it are kept in one place, so that no chart is styled elsewhere.
 """
 from __future__ import annotations
 
@@ -13,7 +16,7 @@ import re
 import altair as alt
 import pandas as pd
 
-from .evidence import STATUS_WORDS, status_column
+from ..measures.evidence import STATUS_WORDS, status_column
 
 OKABE_ITO = ["#0072B2", "#E69F00", "#009E73", "#D55E00", "#CC79A7", "#56B4E9", "#F0E442", "#000000"]
 FONT = "DejaVu Sans, Helvetica, Arial, sans-serif"
@@ -107,7 +110,7 @@ def network_chart(nodes: pd.DataFrame, edges: pd.DataFrame, *, title: str, descr
                   color: str | None = None, color_title: str | None = None, size: str = "degree",
                   tooltip=("node", "degree"), edge_opacity: float = 0.35, width: int = 420,
                   height: int = 360, subtitle: str | None = None, color_domain=None) -> alt.LayerChart:
-    """Draw a network from tidy tables (``analysis.networks.node_table``/``edge_table``).
+    """Draw a network from tidy tables (``analysis.measures.networks.node_table``/``edge_table``).
 
     Edges are rule marks from (x, y) to (x2, y2); nodes are circles coloured by a
     categorical column and sized by degree. Axes are hidden: positions carry no units.
@@ -236,7 +239,7 @@ def cluster_map(topo: dict, points: pd.DataFrame, *, title: str, description: st
     ``topo`` is a TopoJSON topology with an object ``countries`` (``data.load("world_countries")``),
     passed inline (no URL, no tile server). ``points`` has ``longitude``, ``latitude``, ``role``
     (shape), ``label`` (drawn when non-empty) and ``label_pos`` ('right', 'left', 'above' or
-    'below'), as made by ``analysis.clusters.map_points``.
+    'below'), as made by ``analysis.measures.clusters.map_points``.
     """
     countries = alt.Data(values=dict(topo), format=alt.DataFormat(type="topojson", feature="countries"))
     # The basemap is decoration: aria=False keeps it out of the accessibility tree (the chart's
@@ -274,7 +277,7 @@ def context_series_chart(counts: pd.DataFrame, *, title: str, description: str, 
                          legend_limit: int = 520) -> alt.VConcatChart:
     """Published counts over time, one panel per ``panel`` value; lines ONLY within a ``series_id``.
 
-    ``counts`` comes from ``analysis.clusters.context_counts``: ``year``, ``value``, ``series``
+    ``counts`` comes from ``analysis.measures.clusters.context_counts``: ``year``, ``value``, ``series``
     (geography — definition: the colour), ``series_id``, ``in_line`` (True where a line may join
     the rows of one series), ``panel``, ``status_label`` (the provenance marker: shape, and filled
     for 'read in source', hollow for 'second-hand'), plus the tooltip columns. Rows of different

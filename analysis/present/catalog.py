@@ -1,13 +1,14 @@
 """Catalogues built from the project's own descriptors: data sources, bibliography.
 
-Pure readers of the registry ``data/datapackage.json`` (``analysis.registry``) and of
+Pure readers of the registry ``data/datapackage.json`` (``analysis.data.registry``) and of
 ``data/references.bib``, used by the Data sources page and the programme chapter.
 """
 from __future__ import annotations
 
 import pandas as pd
 
-from . import _site, registry
+from ..build import site as _site
+from ..data import attach, registry
 
 # How pages name the registry as the source of a table or a count.
 REGISTRY_LABEL = "the registry, data/datapackage.json"
@@ -29,7 +30,7 @@ def data_sources(uses: dict[str, list[str]] | None = None) -> pd.DataFrame:
     rows = []
     for e in registry.entries():
         label = f"data/{e['path']}" if registry.is_tabular(e) else registry.local_file(e["x-package"])[1]
-        prov = registry.provenance(e, label)
+        prov = attach.describe(e, label)
         sha = f"sha256 {prov['sha256'][:12]}…"
         if registry.is_tabular(e):
             where = f"{label} ({sha})"
@@ -71,7 +72,7 @@ def bib_entries(**filters) -> pd.DataFrame:
     """
     from pybtex.database import parse_file
 
-    from . import paths
+    from .. import paths
 
     rows = []
     for key, e in parse_file(str(paths.BIBFILE)).entries.items():

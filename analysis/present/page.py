@@ -13,6 +13,15 @@ tables, and seeds its random steps. Each of those has one function here::
     page.table(page.rows(facts, ["HL-01", "HL-03"]), columns=["fact", "value_text", "status", "source_key"])
     SEED = page.seed("networking")                           # the chapter's one seed
 
+    page.glue("mob_ei_p", p, kind="open-data", source="Males", decimals=3)    # precision at the call
+    page.glue_bound("mob_qi_ipf_diff", glm - ipf, 1e-9)     # numerical error: glued as its bound
+
+Precision policy (written once, in :mod:`analysis.present.precision`; applied here): a glued float
+carries the precision its meaning supports, from its kind (published: as transcribed; computed:
+six significant digits, of which the prose shows at most four) or from ``digits=``/``decimals=``
+at the call; a quantity that is numerical error by nature is glued as a bound. The same notebook
+then stores the same values under any BLAS kernel, thread count, hash seed, time zone or locale.
+
 Errors name the table (its file, from the provenance ``data.load`` attaches) and the row id.
 Tables are rendered in full (no truncated text, status codes in words, never without their
 status column) with a caption that says what kind of evidence they hold and where it is from.
@@ -28,9 +37,11 @@ from collections.abc import Iterable, Mapping
 import numpy as np
 import pandas as pd
 
-from . import data
+from .. import data
 from .catalog import KIND_WORDS
-from .evidence import EVIDENCE_WORDS, STATUS_WORDS, _blank, evidence_words, status_column
+from .precision import (COMPUTED_DIGITS, GLUE_DIGITS, GUARD_DIGITS, PUBLISHED_DIGITS,  # noqa: F401 (re-exported)
+                        bound_text, precision, round_value)
+from ..measures.evidence import EVIDENCE_WORDS, STATUS_WORDS, _blank, evidence_words, status_column
 
 # ---- the seed policy -------------------------------------------------------------------------
 
@@ -154,19 +165,9 @@ def row_values(table: pd.DataFrame, row_ids: Iterable[str], prefix: str = "") ->
 
 # ---- glue ------------------------------------------------------------------------------------
 
-# Significant digits a glued float keeps: far more than any page shows, and few enough that the
-# last-bit noise of BLAS/libm across machines (seen in the mobility chapter's GLM fit) never
-# reaches the committed outputs that strict nbval compares.
-GLUE_DIGITS = 10
-
-
 def _plain(v):
-    """numpy scalars to Python ones, so prose shows '5', not 'np.int64(5)'; floats rounded to
-    :data:`GLUE_DIGITS` significant digits."""
-    v = v.item() if isinstance(v, np.generic) else v
-    if isinstance(v, float) and np.isfinite(v):
-        v = float(f"{v:.{GLUE_DIGITS}g}")
-    return v
+    """numpy scalars to Python ones; floats at the published precision (tables of transcribed rows)."""
+    return round_value(v, kind="published")
 
 
 # What kind of evidence a glued value is (the evidence rule), recorded with the value so the
@@ -212,31 +213,59 @@ def glue_metadata(kind: str | None = None, source: str | None = None) -> dict:
     return {"kind": kind, "source": source}
 
 
-def glue(name: str, value, *, kind: str | None = None, source: str | None = None) -> None:
+def glue(name: str, value, *, kind: str | None = None, source: str | None = None,
+         digits: int | None = None, decimals: int | None = None) -> None:
     """Glue one value for the prose (``{glue:}`name```), without displaying it here.
 
     Same output as ``myst_nb.glue(name, value, display=False)``, plus the value's evidence
     ``kind`` (see :data:`GLUE_KINDS`; default from :func:`evidence_default`) and ``source``
-    in the output's metadata under ``"compendium"``.
+    in the output's metadata under ``"compendium"``. A float is stored at the precision policy's
+    (:func:`round_value`: ``digits``/``decimals``, else its kind's default).
     """
     import IPython
     from myst_nb.ext.glue import GLUE_PREFIX  # imported here: analysis stays importable without myst-nb
 
-    mimebundle, metadata = IPython.core.formatters.format_display_data(_plain(value))
+    meta = glue_metadata(kind, source)
+    shown = round_value(value, digits=digits, decimals=decimals, kind=meta["kind"])
+    meta.update(precision(shown, digits=digits, decimals=decimals, kind=meta["kind"]))
+    mimebundle, metadata = IPython.core.formatters.format_display_data(shown)
     metadata["scrapbook"] = {"name": name, "mime_prefix": GLUE_PREFIX}
-    metadata[GLUE_METADATA_KEY] = glue_metadata(kind, source)
+    metadata[GLUE_METADATA_KEY] = meta
     IPython.display.display({GLUE_PREFIX + k: v for k, v in mimebundle.items()}, raw=True,
                             metadata=metadata)
 
 
+def glue_bound(name: str, error, bound: float, *, what: str = "", kind: str | None = None,
+               source: str | None = None) -> str:
+    """Glue a quantity that is numerical error by nature as its bound, never as a value.
+
+    Checks ``|error| <= bound`` (ValueError naming ``name``, the error and the bound otherwise: the
+    two computations disagree more than the page says) and glues the bound's text ('10⁻⁹'), which
+    is the same on every machine although the error's digits are not. ``what`` describes the
+    quantity for the error message. Returns the glued text.
+    """
+    err = float(np.max(np.abs(error)))
+    if not (bound > 0 and np.isfinite(bound)):
+        raise ValueError(f"{name}: the bound must be a positive number, got {bound!r}")
+    if not err <= bound:  # also refuses NaN
+        raise ValueError(f"{name}: {what or 'numerical error'} is {err:.3g}, above the stated bound {bound:g}")
+    text = bound_text(bound)
+    glue(name, text, kind=kind, source=source)
+    return text
+
+
 def glue_all(values: Mapping, prefix: str = "", keys: Iterable[str] | None = None, *,
-             kind: str | None = None, source: str | None = None) -> dict:
-    """Glue ``prefix + key`` for each key of ``values`` (or only ``keys``, which must exist)."""
+             kind: str | None = None, source: str | None = None, digits: int | None = None,
+             decimals: int | None = None) -> dict:
+    """Glue ``prefix + key`` for each key of ``values`` (or only ``keys``, which must exist), at
+    the precision policy's (``digits``/``decimals`` for all, else each kind's default)."""
     chosen = list(values) if keys is None else list(keys)
     missing = [k for k in chosen if k not in values]
     if missing:
         raise KeyError(f"nothing to glue for {', '.join(map(repr, missing))}")
-    out = {f"{prefix}{k}": _plain(values[k]) for k in chosen}
+    meta = glue_metadata(kind, source)
+    out = {f"{prefix}{k}": round_value(values[k], digits=digits, decimals=decimals, kind=meta["kind"])
+           for k in chosen}
     for name, v in out.items():
         glue(name, v, kind=kind, source=source)
     return out
@@ -447,5 +476,5 @@ def chapter_claims(chapter: str, ledger: pd.DataFrame | None = None) -> Table:
 
 
 __all__ = ["SEEDS", "EVIDENCE_WORDS", "STATUS_WORDS", "Table", "chapter_claims", "claims", "derive_seed",
-           "evidence_caption", "glue", "glue_all", "glue_key", "glue_rows", "rng", "row", "row_values",
-           "rows", "seed", "table", "table_name", "value"]
+           "bound_text", "evidence_caption", "glue", "glue_all", "glue_bound", "glue_key", "glue_rows", "rng", "row", "row_values",
+           "precision", "round_value", "rows", "seed", "table", "table_name", "value"]

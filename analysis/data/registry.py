@@ -5,11 +5,12 @@ Two lists in one descriptor, with the same fields where they mean the same thing
 * ``resources``: files kept in ``data/`` (Frictionless tabular resources: schema, sha256);
 * ``x-open-data``: files inside a registry package, with ``x-package`` (registry, name,
   version, path inside the package), ``hash``, ``x-reader`` (the format reader in
-  ``analysis.opendata`` and its options), ``licenses``, ``sources`` and ``x-caveat``.
+  ``analysis.data.readers`` and its options), ``licenses``, ``sources`` and ``x-caveat``.
 
-This module says where each file lives on this machine, checks a descriptor for the fields it
-needs, and builds the one provenance shape every loaded object carries. ``analysis.data.load``
-is the door that uses it; ``scripts/fetch_open_data.sh`` reads the same lists.
+This module resolves a name: its entry, and where its file lives on this machine; it checks an
+open-data descriptor for the fields it needs. ``analysis.data.load`` is the door that uses it
+(the provenance shape is built in ``analysis.data.attach``); ``scripts/fetch_open_data.sh``
+reads the same lists.
 """
 from __future__ import annotations
 
@@ -19,7 +20,8 @@ import json
 from functools import lru_cache
 from pathlib import Path
 
-from . import _deps, paths
+from .. import paths
+from . import recorder
 from .validate import DataValidationError
 
 DESCRIPTOR = "data/datapackage.json"
@@ -40,7 +42,7 @@ class RegistryError(DataValidationError):
     """A descriptor in data/datapackage.json lacks a field or holds an invalid one."""
 
 
-@_deps.registry_read  # read outside data.load (e.g. the Data sources page): the registry is an input
+@recorder.registry_read  # read outside data.load (e.g. the Data sources page): the registry is an input
 @lru_cache(maxsize=1)
 def datapackage() -> dict:
     with open(paths.DATAPACKAGE, encoding="utf-8") as fh:
@@ -59,12 +61,12 @@ def names() -> list[str]:
 
 def entry(name: str) -> dict:
     """The descriptor of one dataset. Read in a recording kernel, that entry (not the whole
-    registry) becomes an input of the notebook (:func:`analysis._deps.entry_read`)."""
-    with _deps.entry_read(name) as res:
+    registry) becomes an input of the notebook (:func:`analysis.data.recorder.entry_read`)."""
+    with recorder.entry_read(name) as res:
         for e in entries():
             if e["name"] == name:
                 if res is not None:
-                    res["entry"] = _deps.entry_hash(e)
+                    res["entry"] = recorder.entry_hash(e)
                 return e
     raise KeyError(f"no dataset named '{name}' in {DESCRIPTOR}; known: {', '.join(names())}")
 
@@ -126,37 +128,3 @@ def mismatch_hint(pkg: dict) -> str:
         installed = "not installed"
     return (f"expected the file of {pkg['name']}=={pkg['version']}, installed {pkg['name']} is "
             f"{installed}; run `make env`")
-
-
-def provenance(e: dict, path_label: str, **found) -> dict:
-    """The one provenance shape, from a descriptor (plus what the reader found while reading)."""
-    pkg = e.get("x-package") or e.get("x-transcribed-from")
-    package = None
-    if pkg:
-        package = package_words(pkg)
-        if "x-transcribed-from" in e:
-            package += f", transcribed into data/{e['path']}"
-        from .opendata import READ_WITH  # the library a reader parses with, by format
-
-        lib = READ_WITH.get(e.get("x-reader", {}).get("format"))
-        if lib:
-            package += f", read with {lib}=={importlib.metadata.version(lib)} (PyPI)"
-    sources = [s.get("title", "") for s in e.get("sources", [])]
-    keys = [s["x-source-key"] for s in e.get("sources", []) if s.get("x-source-key")]
-    return {
-        "name": e["name"],
-        "title": e.get("title", e["name"]),
-        "evidence_kind": e.get("x-evidence-kind"),
-        "path": path_label,
-        "sha256": e.get("hash", "").removeprefix("sha256:") or None,
-        "package": package,
-        "path_in_package": pkg["path"] if pkg else None,
-        "licence": "; ".join(l.get("title") or l.get("name", "") for l in e.get("licenses", [])),
-        "sources": sources,
-        "original_source": " ".join(t if t.endswith(".") else f"{t}." for t in sources if t),
-        "source_key": keys[0] if keys else None,
-        "other_source_keys": keys[1:],
-        "caveat": e.get("x-caveat") or e.get("description", ""),
-        **e.get("x-notes", {}),
-        **found,
-    }

@@ -45,7 +45,7 @@ def _blank(v) -> bool:
 
 
 # ---- single published rows ------------------------------------------------------------------
-# Notebooks read rows through the page kit (analysis.page.row / value / glue_rows); the theme
+# Notebooks read rows through the page kit (analysis.present.page.row / value / glue_rows); the theme
 # functions below need only this private lookup (a measure does not depend on the page kit).
 
 def _row(df: pd.DataFrame, row_id: str) -> pd.Series:
