@@ -1,5 +1,9 @@
 """Small, documented patches to the HTML that Jupyter Book 1.x emits.
 
+* The site's root index.html is a one-line redirect (sphinx-external-toc): a
+  browser opening the root asks for /favicon.ico (a 404, a console error) and
+  finds no language, title or description. It becomes a small page with the same
+  redirect, the favicon, a title, a description and a link to the first page.
 * sphinx-thebe is always loaded by Jupyter Book; with thebe disabled its
   inline config is dead code, emitted twice (a console error: "Identifier
   'THEBE_JS_URL' has already been declared") and names a CDN. We drop it.
@@ -73,7 +77,35 @@ def _write_css(app, exception) -> None:
         (static / CSS_NAME).write_text(CSS, encoding="utf-8")
 
 
+_REDIRECT = re.compile(r'^\s*<meta http-equiv="Refresh" content="0; url=([^"]+)" />\s*$')
+
+
+def root_page(target: str, title: str, favicon: str) -> str:
+    """The root index.html: the redirect to ``target`` as a small, complete page."""
+    import html
+
+    t = html.escape(title)
+    return (f'<!DOCTYPE html>\n<html lang="en"><head><meta charset="utf-8">\n'
+            f'<meta http-equiv="Refresh" content="0; url={target}" />\n'
+            f'<meta name="viewport" content="width=device-width, initial-scale=1">\n'
+            f"<title>{t}</title>\n<meta name=\"description\" content=\"{t}: the book starts at its first page.\">\n"
+            f'<link rel="icon" href="{favicon}">\n<link rel="canonical" href="{target}">\n'
+            f'</head><body><p><a href="{target}">{t}</a></p></body></html>\n')
+
+
+def _root_index(app, exception) -> None:
+    if exception is not None or app.builder.format != "html":
+        return
+    index = Path(app.outdir) / "index.html"
+    m = _REDIRECT.match(index.read_text(encoding="utf-8")) if index.exists() else None
+    if m and app.config.html_favicon:
+        favicon = "_static/" + Path(app.config.html_favicon).name
+        index.write_text(root_page(m.group(1), app.config.project, favicon), encoding="utf-8")
+
+
 def setup(app):
+    # After sphinx-external-toc (500) has written the one-line redirect.
+    app.connect("build-finished", _root_index, priority=900)
     app.connect("html-page-context", _on_page, priority=900)
     app.connect("html-page-context", _a11y_body)
     app.connect("build-finished", _write_css)
