@@ -146,7 +146,8 @@ def _on_doctree_read(app, doctree) -> None:
         text, more = figure_html(chart_id, spec, r)
         files.update(more)
         parent = raw.parent
-        parent[parent.index(raw)] = nodes.raw("", text, format="html")
+        # Same classes (myst-nb's "output text_html": the HTML writer wraps the raw in a div of them)
+        parent[parent.index(raw)] = nodes.raw("", text, format="html", classes=list(raw.get("classes", [])))
     if files:
         app.env.static_chart_files[docname] = files
 
