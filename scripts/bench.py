@@ -383,6 +383,19 @@ def lighthouse_pages() -> dict:
     return out
 
 
+def add_page_timings(r: dict, runs: int) -> None:
+    """The browser timings of every page (``runs`` runs), summarised into ``r["pages"]``."""
+    for name, recs in browser_timings(runs).items():
+        good = [x for x in recs if x.get("charts_done") is not None and "error" not in x]
+        entry = {"transferred_bytes": summary([x["transferred_bytes"] for x in recs]),
+                 "load_event_s": summary([x["load"] / 1000 for x in recs]),
+                 "all_rendered": all("error" not in x and x.get("rendered", 0) >= x["charts"] for x in recs)}
+        if good and recs[0]["charts"]:
+            entry["charts_after_load_s"] = summary([max(0.0, (x["charts_done"] - x["load"]) / 1000) for x in good])
+            entry["charts_after_navigation_s"] = summary([x["charts_done"] / 1000 for x in good])
+        r["pages"].setdefault(name, {})["browser"] = entry
+
+
 # ---------------------------------------------------------------- main
 def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__.split("\n")[0])
@@ -392,7 +405,8 @@ def main() -> None:
     ap.add_argument("--skip-make-test", action="store_true", help="do not time the whole `make test`")
     ap.add_argument("--report-only", action="store_true", help="re-write report.md from report.json")
     ap.add_argument("--lighthouse-only", action="store_true",
-                    help="on the existing _build/html: page weights and Lighthouse only; other figures kept from report.json")
+                    help="on the existing _build/html: page weights, page timings and Lighthouse only; build "
+                         "and test times kept from report.json")
     ap.add_argument("--browser-child", nargs="+", help=argparse.SUPPRESS)
     a = ap.parse_args()
     if a.browser_child:
@@ -406,6 +420,7 @@ def main() -> None:
     if a.lighthouse_only:
         r = json.loads((OUT / "report.json").read_text(encoding="utf-8"))
         r["pages"] = {n: {**r["pages"].get(n, {}), **w} for n, w in page_weights().items()}
+        add_page_timings(r, a.page_runs)  # the page table must describe the same build
         r["lighthouse"] = lighthouse_pages()
         r["lighthouse_machine"] = machine()
         r["targets"] = evaluate(r)
@@ -454,16 +469,7 @@ def main() -> None:
 
     # Page measures on the build just made (same content as a strict build).
     r["pages"] = page_weights()
-    bt = browser_timings(a.page_runs)
-    for name, recs in bt.items():
-        good = [x for x in recs if x.get("charts_done") is not None and "error" not in x]
-        entry = {"transferred_bytes": summary([x["transferred_bytes"] for x in recs]),
-                 "load_event_s": summary([x["load"] / 1000 for x in recs]),
-                 "all_rendered": all("error" not in x and x.get("rendered", 0) >= x["charts"] for x in recs)}
-        if good and recs[0]["charts"]:
-            entry["charts_after_load_s"] = summary([max(0.0, (x["charts_done"] - x["load"]) / 1000) for x in good])
-            entry["charts_after_navigation_s"] = summary([x["charts_done"] / 1000 for x in good])
-        r["pages"].setdefault(name, {})["browser"] = entry
+    add_page_timings(r, a.page_runs)
 
     r["lighthouse"] = lighthouse_pages()
     nb = notebooks()
