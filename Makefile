@@ -6,7 +6,7 @@
 #                 thread + built-site checks (every value as shown equals the committed one)
 # Other targets: lab (JupyterLab on the chapters), book-status (what `make book` would execute), refresh (re-execute notebooks
 # in place), pdf, bench, lock, clean, edition VERSION=x.y.z (cut an edition: version bump +
-# stored values ledger).
+# stored values ledger), release (the deposit-ready archive dist/<name>-<version>.zip).
 
 SHELL := /bin/bash
 .SHELLFLAGS := -eu -o pipefail -c
@@ -25,7 +25,7 @@ NOTEBOOKS = $(shell $(PY) -m analysis.build.site notebooks)
 tag-cells:
 	$(PY) scripts/tag_cells.py
 
-.PHONY: lab test-reader book-status edition tag-cells node-deps linkcheck-external pdf pdf-deps test-pdf datapackage book test env data refresh book-strict test-unit test-nbval test-site pdf bench lock clean system-deps
+.PHONY: release lab test-reader book-status edition tag-cells node-deps linkcheck-external pdf pdf-deps test-pdf datapackage book test env data refresh book-strict test-unit test-nbval test-site pdf bench lock clean system-deps
 
 ## environment: created from the lock file; re-created when the lock changes
 env: $(STAMP)
@@ -110,6 +110,27 @@ refresh: env data
 edition: book
 	@test -n "$(VERSION)" || { echo "usage: make edition VERSION=x.y.z" >&2; exit 2; }
 	$(PY) scripts/edition.py $(VERSION)
+
+## the deposit-ready edition (after `make edition`): the chapter handouts (needs TeX: `make pdf-deps`),
+## the strict site with them (from a clean _build/html; execution cached, re-executed where inputs
+## changed), and dist/<name>-<version>.zip: site, notebooks, data, values ledgers, handouts,
+## CITATION.cff, licences, lock, environment.yml, ro-crate-metadata.json. The archive is checked
+## (roc-validator RO-Crate 1.1 required, every sha256) and byte-reproducible (dated date-released).
+## HANDOUTS=no: build no handouts, no TeX needed (the archive holds those an earlier `make pdf` left).
+HANDOUTS ?= yes
+release: env data
+	$(PY) scripts/zenodo.py --check
+	@if [ "$(HANDOUTS)" = yes ]; then \
+	  if ! command -v latexmk >/dev/null || ! command -v xelatex >/dev/null; then \
+	    echo "make release: the chapter handouts need TeX (latexmk, xelatex), which is not installed here:" \
+	         "run \`make pdf-deps\` (root) first, or \`make release HANDOUTS=no\` to release without building them" >&2; \
+	    exit 2; \
+	  fi; \
+	  SOURCE_DATE_EPOCH=$$($(PY) scripts/release.py --epoch) FORCE_SOURCE_DATE=1 $(MAKE) pdf; \
+	fi
+	rm -rf _build/html
+	$(JB) build . -W -n --keep-going --all
+	$(PY) scripts/release.py
 
 ## update the checksums in data/datapackage.json after an intended data change
 datapackage: env

@@ -5,7 +5,8 @@ whether the tree had uncommitted changes), and the exact versions of the key
 packages, read from the running environment (which `make env` builds from
 requirements.lock).
 ``{book-citation}``: the plain-text and BibTeX citation of the whole book, from
-CITATION.cff (the same source as every chapter's citation block).
+CITATION.cff (the same source as every chapter's citation block), preceded by a note while the
+repository address in CITATION.cff (``repository-code``) is still the placeholder.
 """
 from __future__ import annotations
 
@@ -38,7 +39,7 @@ def _table(rows: list[tuple[str, str]], header: tuple[str, str]) -> nodes.table:
 # What the notebooks' kernels inherit from the build and could change their numbers: the OpenBLAS
 # kernel and thread counts, the hash seed, the time zone and the locale (make test builds under other
 # values than a reader's default: see the Makefile's PERTURBED and tests/test_rerun.py).
-ARITHMETIC_VARS = ("OPENBLAS_CORETYPE", "OPENBLAS_NUM_THREADS", "OMP_NUM_THREADS", "PYTHONHASHSEED", "TZ",
+ARITHMETIC_VARS = ("OPENBLAS_CORETYPE", "OPENBLAS_NUM_THREADS", "OMP_NUM_THREADS", "MKL_NUM_THREADS", "PYTHONHASHSEED", "TZ",
                    "LC_ALL", "LANG")
 
 
@@ -76,7 +77,14 @@ class BookCitation(SphinxDirective):
         url, plain, bib = citation.book_citation(cff)
         para = nodes.paragraph(text=plain, classes=["book-citation-plain"])
         block = nodes.literal_block(bib, bib, language="bibtex", classes=["book-citation-bibtex"])
-        return [para, block]
+        if not citation.repository_is_placeholder(cff):
+            return [para, block]
+        text = (f"This edition's repository address, {citation.repository_url(cff)}, is a placeholder: the "
+                "repository has not been published there yet, so the launch (Binder, Colab), repository and "
+                "issue links of this site and the repository named in CITATION.cff do not lead anywhere. "
+                "Cite the edition and its archive; the address is set in CITATION.cff (repository-code).")
+        note = nodes.note("", nodes.paragraph(text=text), classes=["repository-placeholder"])
+        return [note, para, block]
 
 
 def setup(app):

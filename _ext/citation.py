@@ -19,6 +19,9 @@ from pathlib import Path
 
 import yaml
 from docutils import nodes
+from sphinx.util import logging
+
+logger = logging.getLogger(__name__)
 
 SECTION_ID = "how-to-cite-this-chapter"
 SECTION_TITLE = "How to cite this chapter"
@@ -30,7 +33,45 @@ def load_cff(path: Path) -> dict:
     for key in ("title", "authors", "version", "date-released", "url"):
         if not cff.get(key):
             raise ValueError(f"{path}: field '{key}' is required for citations")
+    check_site_url(cff, path)
     return cff
+
+
+#: The repository address CITATION.cff holds until the book has a public repository: while
+#: ``repository-code`` is this value, the build says so in its log and the How to cite page says so.
+PLACEHOLDER_REPOSITORY = "https://github.com/cbr-clusters-compendium/compendium"
+
+
+def repository_url(cff: dict) -> str | None:
+    """The book's repository: ``repository-code`` of CITATION.cff, the one place it is set.
+
+    The launch (Binder, Colab), repository and issue links of the site are built from it, and
+    the citation file carries it; ``url`` (the published site) must agree with it (see below).
+    """
+    url = cff.get("repository-code")
+    return str(url).rstrip("/") if url else None
+
+
+def repository_is_placeholder(cff: dict) -> bool:
+    return repository_url(cff) == PLACEHOLDER_REPOSITORY
+
+
+def pages_url(repository: str) -> str | None:
+    """The GitHub Pages address of a github.com repository (None for other hosts)."""
+    m = re.fullmatch(r"https://github\.com/([^/]+)/([^/]+?)(?:\.git)?/?", repository)
+    return f"https://{m.group(1).lower()}.github.io/{m.group(2)}" if m else None
+
+
+def check_site_url(cff: dict, path) -> None:
+    """A site published on GitHub Pages must be the Pages site of ``repository-code``.
+
+    (A custom domain is allowed; a github.io address of another repository is a stale copy.)
+    """
+    repo, url = repository_url(cff), str(cff.get("url", "")).rstrip("/")
+    expected = pages_url(repo) if repo else None
+    if expected and ".github.io" in url and url != expected:
+        raise ValueError(f"{path}: field 'url' is {url!r} but the GitHub Pages site of "
+                         f"'repository-code' ({repo}) is {expected!r}: change both together")
 
 
 def author_names(cff: dict) -> list[str]:
@@ -140,6 +181,14 @@ def _on_config_inited(app, config) -> None:
     )
     config.html_theme_options = dict(config.html_theme_options or {})
     config.html_theme_options["extra_footer"] = footer
+    repo = repository_url(cff)
+    if repo:  # the launch, repository and issue links (Jupyter Book put _config.yml's default here)
+        config.html_theme_options.update(repository_url=repo, use_repository_button=True, use_issues_button=True)
+    if repository_is_placeholder(cff):
+        # Logged, not a Sphinx warning: the strict build (-W) must still pass with the placeholder.
+        logger.info(f"[repository] {cff_path.name}: 'repository-code' is still the placeholder {repo}: launch, "
+                    "repository and issue links and the citation file point to a repository that does not exist "
+                    "yet (set the real address there before publishing; the How to cite page says so)")
 
 
 def _on_doctree_read(app, doctree) -> None:

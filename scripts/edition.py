@@ -4,7 +4,8 @@
     python scripts/edition.py --store-current [--replace]   # (re)store the current version's ledger
 
 The version lives in CITATION.cff (``version``, ``date-released``: what the footer and every
-citation block show) and pyproject.toml (the ``analysis`` package). The ledger of the built site
+citation block show; ``.zenodo.json`` is re-rendered from it) and pyproject.toml (the ``analysis``
+package). The ledger of the built site
 (``make book`` writes it) is copied to ``editions/<version>/values.csv``, and CHANGELOG.md gets a
 heading for the new edition. Nothing is overwritten: an edition that is already stored is refused.
 """
@@ -18,6 +19,9 @@ import sys
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+import zenodo  # noqa: E402  (scripts/zenodo.py)
+
 VERSION_RE = re.compile(r"^\d+\.\d+\.\d+$")
 
 
@@ -47,6 +51,8 @@ def bump(root: Path, version: str, date: str) -> list[Path]:
     text = _replace_one(text, r'^date-released:.*$', f'date-released: "{date}"', str(cff))
     cff.write_text(text, encoding="utf-8")
     touched = [cff]
+    if (root / zenodo.TARGET).exists():  # the deposit metadata is rendered from CITATION.cff
+        touched.append(zenodo.write(root))
     if pyproject.exists():
         text = pyproject.read_text(encoding="utf-8")
         pyproject.write_text(_replace_one(text, r'^version\s*=.*$', f'version = "{version}"', str(pyproject)),

@@ -35,3 +35,26 @@ def project(tmp_path: Path, cff: str, conf: str) -> Path:
     (src / "conf.py").write_text(f"import sys\nsys.path.insert(0, {str(paths.ROOT / '_ext')!r})\n" + conf,
                                  encoding="utf-8")
     return src
+
+
+
+def extension(name: str):
+    """The local Sphinx extension ``_ext/<name>.py``, imported (its functions are tested directly)."""
+    import importlib
+    import sys
+
+    from analysis import paths
+
+    if str(paths.ROOT / "_ext") not in sys.path:
+        sys.path.insert(0, str(paths.ROOT / "_ext"))
+    return importlib.import_module(name)
+
+
+def role_project(tmp_path: Path, ext: str, option: str, page: str, title: str, body: str) -> Path:
+    """A two-page book for testing the role of extension ``ext``: ``index.md`` holding ``body``, with a
+    toctree to ``page`` (headed ``title``), which the config value ``option`` names as the link target."""
+    conf = f"extensions = ['myst_nb', {ext!r}]\nnb_execution_mode = 'off'\n{option} = {page!r}\n"
+    src = project(tmp_path, 'cff-version: 1.2.0\ntitle: "T"\nversion: "1.0.0"\n', conf)
+    (src / "index.md").write_text(f"# Book\n\n```{{toctree}}\n{page}\n```\n\n{body}\n", encoding="utf-8")
+    (src / f"{page}.md").write_text(f"# {title}\n", encoding="utf-8")
+    return src

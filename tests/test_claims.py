@@ -299,9 +299,3 @@ def test_status_check_bites(tmp_path):
     assert status_problems(path) == ["bad.ipynb cell 0: ['value_text'] shown without a status column"]
     assert len(truncation_problems(path)) == 1
 
-
-def test_claim_words_join_the_quotations_of_each_claim():
-    quotes = pd.DataFrame({"claim_id": ["CL-01", "CL-02", "CL-01"], "quote": ["a", "b", "c"]})
-    assert ledger.claim_words(quotes, ["CL-01", "CL-02"]) == {"cl_01_words": "“a” … “c”", "cl_02_words": "“b”"}
-    with pytest.raises(KeyError, match="claim CL-03 has no quotation"):
-        ledger.claim_words(quotes, ["CL-03"])

@@ -83,8 +83,8 @@ def test_row_value_missing_raises():
 def test_survey_samples_hand_case():
     out = cl.survey_samples(surveys_table())
     assert out["Alpha"] == "50 firms (S-A, read in source)"
-    # Beta: first survey has no n -> 'not published'; second has 12; joined in table order
-    assert out["Beta"] == "sample size not published (S-B1); 12 firms (S-B2, read in source)"
+    # Beta: first survey has no n -> not given; second has 12; joined in table order
+    assert out["Beta"] == "sample size not given in the source read (S-B1); 12 firms (S-B2, read in source)"
     assert out["Gamma"] == "no survey identified"  # no source at all
 
 
@@ -146,7 +146,7 @@ def test_change_table():
 def test_survey_design_table():
     t = cl.survey_design_table(surveys_table())
     assert t.loc[0, "fieldwork"] == "1996 (second-hand)"
-    assert t.loc[0, "firms"] == "50" and t.loc[1, "firms"] == "not published"
+    assert t.loc[0, "firms"] == "50" and t.loc[1, "firms"] == "not given in the source read"
     assert t.loc[1, "sampling"] == "not recorded"
     assert t.loc[0, "status"] == "read in source"
     assert t.loc[3, "source"] == "—" and t.loc[3, "status"] == "—"
@@ -184,7 +184,8 @@ def quotes_table():
 def test_claims_table_html():
     h = cl.claims_table_html(claims_table(), quotes_table())
     assert h.startswith('<table class="claims-ledger">')
-    assert h.count("<tr>") == 3  # header + 2 rows
+    assert h.count("<tr>") == 1  # the header; each row is anchored for the {claim} role
+    assert re.findall(r'<tr id="([^"]+)">', h) == ["ledger-cl-01", "ledger-cl-02"]
     assert "style=" not in h and "<col" not in h  # no inline layout: the stylesheet decides
     # every cell names its column, so narrow screens can show a row as a card
     cells = re.findall(r'<td data-label="([^"]+)">', h)

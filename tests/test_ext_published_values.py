@@ -1,27 +1,17 @@
 """The {published} role (_ext/published_values.py): Markdown pages show published values from
 their tables, never typed by hand; an unknown id fails the build with the id named."""
-import sys
-
 import pytest
 from bs4 import BeautifulSoup
 
-from analysis import data, paths
+from analysis import data
 from analysis.present import page
-from sphinx_helpers import build, project
+from sphinx_helpers import build, extension, role_project
 
-sys.path.insert(0, str(paths.ROOT / "_ext"))
-import published_values  # noqa: E402  (the extension module, from _ext/)
-
-CONF = ("extensions = ['myst_nb', 'published_values']\n"
-        "nb_execution_mode = 'off'\n"
-        "published_values_page = 'sources'\n")
+published_values = extension("published_values")
 
 
 def _project(tmp_path, body: str):
-    src = project(tmp_path, 'cff-version: 1.2.0\ntitle: "T"\nversion: "1.0.0"\n', CONF)
-    (src / "index.md").write_text("# Book\n\n```{toctree}\nsources\n```\n\n" + body + "\n", encoding="utf-8")
-    (src / "sources.md").write_text("# Data sources\n", encoding="utf-8")
-    return src
+    return role_project(tmp_path, "published_values", "published_values_page", "sources", "Data sources", body)
 
 
 def test_values_come_from_their_rows():

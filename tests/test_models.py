@@ -9,6 +9,7 @@ from scipy import stats
 from analysis.models import peoplelinks as pl
 from analysis.models import smallworld as sw
 from analysis.models import spinoff as so
+from analysis.models import stability as st
 from analysis.present import charts
 
 # --- spin-offs: the Pólya process and its exact limit -------------------------------------
@@ -209,16 +210,33 @@ def test_sweep_same_seed_same_result():
     pd.testing.assert_frame_equal(a, b)
 
 
-def test_shape_checks_verdicts_on_made_up_summaries():
-    def summary(values, spread=0.1):
-        p = [0.001, 0.01, 0.1, 1.0]
-        return pd.DataFrame([{"p": pi, "measure": m, "estimate": v, "low": v - spread, "high": v + spread}
-                             for m in ("mean_knowledge", "variance", "cv") for pi, v in zip(p, values)])
-    hump = sw.shape_checks(summary([1.0, 2.0, 3.0, 1.0]))
-    assert hump.set_index("measure").loc["mean_knowledge", "verdict"] == "holds"
-    assert hump.set_index("measure").loc["cv", "verdict"].startswith("not reproduced")
-    flat = sw.shape_checks(summary([1.0, 1.05, 1.02, 0.5]))
-    assert flat.set_index("measure").loc["mean_knowledge", "verdict"].startswith("interior extreme, but")
+def test_shape_verdicts_on_made_up_ensembles():
+    rng = np.random.default_rng(0)
+    noise = rng.normal(0, 0.05, size=(4, 10))
+    hump = np.array([1.0, 2.0, 3.0, 1.0])[:, None] + noise
+    assert sw.shape_verdict(hump, "max") == "holds"
+    assert str(sw.shape_verdict(hump, "min")).startswith("not reproduced")
+    assert sw.highest_p_index(hump) == 2
+    flat = np.array([1.0, 1.02, 1.01, 0.5])[:, None] + rng.normal(0, 0.2, size=(4, 10))
+    assert str(sw.shape_verdict(flat, "max")).startswith(("interior extreme, but", "not reproduced"))
+    # batched over leading axes (the bootstrap's re-samples)
+    both = np.stack([hump, hump[::-1]])
+    assert list(sw.shape_verdict(both, "max")) == ["holds", "holds"]
+    assert sw.effect_pct(np.array([[100.0, 100.0], [102.0, 102.0]])) == pytest.approx(2.0)
+
+
+def test_window_verdict_uses_the_replication_definition():
+    c = np.array([[0.99] * 3, [0.8] * 3, [0.1] * 3])
+    l = np.array([[0.9] * 3, [0.15] * 3, [0.1] * 3])
+    assert sw.window_verdict(c, l, [0.001, 0.1, 1.0]) == "0.1"
+    assert sw.window_verdict(c, np.full((3, 3), 0.5), [0.001, 0.1, 1.0]) == "none"
+
+
+def test_network_types_have_their_tie_counts_and_ranking_reads_by_hand():
+    runs = sw.network_type_runs(n=30, links=60, ws_p=0.15, K=3, experts=2, expert_level=30.0, alpha=0.1,
+                                rel_threshold=0.01, steps=5, runs=3, seed=1)
+    assert runs.groupby("network")["ties"].first().to_dict() == {"BA": 56, "ER": 60, "WS": 60}
+    assert sw.ranking(np.array([[1.0, 1.0], [3.0, 3.0], [2.0, 2.0]])) == "ER > BA > WS"
 
 
 # --- people versus formal links -------------------------------------------------------------
@@ -263,14 +281,23 @@ def test_people_links_bad_rate_is_named():
         pl.simulate([1.5], [0.1], [0.5], n=5, beta=0.1, periods=2, seed=1)
 
 
-def test_regime_grid_labels_follow_intervals():
+def test_regime_grid_labels_follow_the_mean_share():
     grid = pl.regime_grid([0.02, 0.5], [0.01, 0.5], [0.5], n=20, beta=0.2, periods=30, runs=6, seed=2)
-    assert set(grid["regime"]) <= {"people", "ties", "undecided"}
+    assert set(grid["regime"]) <= {"people", "ties", "nothing learnt"}
     for _, r in grid.iterrows():
-        want = "people" if r["low"] > 0.5 else "ties" if r["high"] < 0.5 else "undecided"
+        want = "people" if r["share"] > 0.5 else "ties" if r["share"] < 0.5 else "nothing learnt"
         assert r["regime"] == want
+        assert r["low"] <= r["share"] <= r["high"]
     dense = grid[(grid["density"] == 0.5)]
     assert (dense["regime"] == "ties").all()
+
+
+def test_stable_regimes_print_only_stable_labels():
+    runs = pl.runs_table([0.05, 0.5], [0.02, 0.5], [0.3], n=20, beta=0.2, periods=30, runs=8, seed=4)
+    grid = pl.stable_regimes(runs, n_boot=100, seed=1)
+    for _, r in grid.iterrows():
+        assert r["label"] == (r["regime"] if r["agree"] >= 0.95 else st.UNDECIDED)
+    assert len(grid.attrs["people_counts"][0.3]) == 100
 
 
 # --- explorable charts: widgets, defaults, text alternatives ----------------------------------
@@ -313,9 +340,9 @@ def test_explorables_bind_a_widget_with_a_default_and_describe_themselves():
 
 def test_polya_summary_by_hand():
     polya = pd.DataFrame({"start": ["1:1", "2:2"], "ks": [0.02, 0.03], "ks_p": [0.5, 0.04],
-                          "sim_sd": [0.29, 0.22], "exact_sd": [0.2887, 0.2236]})
+                          "sim_sd": [0.29, 0.22], "sim_sd_error": [0.002, 0.003], "exact_sd": [0.2887, 0.2236]})
     got = so.polya_summary(polya)
-    assert got == {"ks_max": 0.03, "p_min": 0.04, "u_sd": 0.29, "u_sd_exact": 0.2887,
+    assert got == {"ks_max": 0.03, "p_min": 0.04, "u_sd": 0.29, "u_sd_err": 0.002, "u_sd_exact": 0.2887,
                    "verdict": "1 of the 2 starts is rejected at the 5% level, about what chance gives"}
     assert so.polya_summary(polya.assign(ks_p=[0.5, 0.6]))["verdict"] == "none of the starts is rejected at the 5% level"
 
@@ -330,24 +357,117 @@ def test_agglomeration_summary_by_hand_and_a_missing_setting_is_named():
 
 
 def test_sweep_summary_by_hand():
-    rows = [(p, m, v) for p, vals in ((0.01, (3.0, 0.2, 0.9, 0.8)), (0.1, (2.5, 0.3, 0.5, 0.7)), (1.0, (2.0, 0.4, 0.1, 0.1)))
-            for m, v in zip(("mean_knowledge", "cv", "L_ratio", "C_ratio"), vals)]
-    summary = pd.DataFrame(rows, columns=["p", "measure", "estimate"])
-    runs = pd.DataFrame({"converged": [True, False, True]})
-    runs.attrs["rounds"] = 50
-    verdicts = pd.DataFrame({"measure": ["cv"], "verdict": ["not reproduced"], "p_at_extreme": [0.01]})
-    got = sw.sweep_summary(runs, summary, verdicts)
-    assert got == {"nets": 3, "rounds": 50, "converged": 2, "mean_lo_p": 3.0, "mean_hi_p": 2.0, "cv_lo_p": 0.2,
-                   "cv_hi_p": 0.4, "L_01": 0.5, "C_01": 0.7, "verdict_cv": "not reproduced", "argp_cv": 0.01}
-    with pytest.raises(KeyError, match=r"p = 0.05 is not on the grid \(0.01, 0.1, 1\)"):
-        sw.sweep_summary(runs, summary, verdicts, p_mid=0.05)
+    summary = pd.DataFrame({"p": [0.01, 0.1, 1.0], "measure": "mean_knowledge", "estimate": [3.0, 3.5, 2.0],
+                            "mc_error": [0.1, 0.2, 0.3]})
+    table = pd.DataFrame({"converged": [True, False, True]})
+    table.attrs["rounds"] = 50
+    checks = pd.DataFrame({"measure": ["cv"], "printed": ["holds"], "p_printed": ["0.1"]})
+    got = sw.sweep_summary({"table": table, "summary": summary, "checks": checks, "effect": (75.0, 5.0),
+                            "window": ("0.1", 0.99)})
+    assert got == {"nets": 3, "rounds": 50, "converged": 2, "mean_lo_p": 3.0, "mean_lo_p_err": 0.1,
+                   "mean_hi_p": 2.0, "mean_hi_p_err": 0.3, "mean_top": 3.5, "mean_top_err": 0.2, "effect": 75.0,
+                   "effect_err": 5.0, "window": "0.1", "window_agree": 0.99, "printed_cv": "holds",
+                   "p_printed_cv": "0.1"}
 
 
 def test_regime_summary_by_hand():
     grid = pd.DataFrame({"gamma": [0.1, 0.1, 0.3, 0.3], "density": [0.01, 0.2, 0.01, 0.2],
-                         "regime": ["people", "ties", "people", "people"], "share": [0.7, 0.2, 0.8, 0.6]})
-    got = pl.regime_summary(grid, n=30, gammas=(0.1, 0.3))
-    assert got == {"people_1": 1, "ties_1": 1, "people_3": 2, "ties_3": 0, "dense_people": 1, "dense_max": 0.6,
-                   "partners_01": pytest.approx(2.9)}
+                         "label": ["people", "ties", "people", st.UNDECIDED], "share": [0.7, 0.2, 0.8, 0.6],
+                         "low": [0.6, 0.1, 0.7, 0.5], "high": [0.8, 0.3, 0.9, 0.7],
+                         "learnt": [4, 4, 3, 4], "runs": 4})
+    grid.attrs["people_counts"] = {0.1: np.array([1, 1]), 0.3: np.array([1, 2, 1, 2])}
+    got = pl.regime_summary(grid, n=30, gamma=0.3)
+    assert got == {"people": 1, "ties": 0, "nothing": 0, "unstable": 1, "people_mean": 1.5,
+                   "people_sd": pytest.approx(np.std([1, 2, 1, 2], ddof=1)), "some_nothing": 1, "dense_cells": 2,
+                   "dense_people": 0, "dense_people_where": "none",
+                   "dense_max": 0.6, "dense_max_lo": 0.5, "dense_max_hi": 0.7, "partners": pytest.approx(2.9)}
     with pytest.raises(KeyError, match="gamma 0.5 is not on the grid"):
-        pl.regime_summary(grid, n=30)
+        pl.regime_summary(grid, n=30, gamma=0.5)
+
+# --- seed stability: the one machinery (analysis.models_stability) ----------------------------
+
+
+def test_other_seeds_are_distinct_reproducible_and_exclude_the_seed():
+    a = st.other_seeds(7, 20)
+    assert len(a) == 20 == len(set(a)) and 7 not in a
+    assert a == st.other_seeds(7, 20)
+    assert set(a).isdisjoint(st.other_seeds(7, 20, stream=1))
+
+
+def test_agreement_counts_reruns_that_agree():
+    parity = lambda s: s % 2  # noqa: E731
+    got = st.agreement(parity, 4, k=20)
+    want = np.mean([s % 2 == 0 for s in got["seeds"]])
+    assert got["value"] == 0 and got["share"] == pytest.approx(want)
+    # Array verdicts agree element-wise.
+    assert np.array_equal(st.share_agreeing(np.array(["a", "b"]), [np.array(["a", "c"]), np.array(["a", "b"])]),
+                          [1.0, 0.5])
+    with pytest.raises(ValueError, match="different shapes"):
+        st.share_agreeing(np.array([1, 2]), [np.array([1])])
+
+
+def test_stated_prints_only_stable_verdicts():
+    assert st.stated("holds", 0.95, 20) == "holds"
+    assert st.stated("holds", 0.9, 20, unit="re-runs") == 'undecided at this ensemble size (90% of 20 re-runs give "holds")'
+    assert list(st.stable_labels(["people", "ties"], [1.0, 0.5])) == ["people", st.UNDECIDED]
+
+
+def test_bootstrap_agreement_by_hand():
+    # A group whose runs are all equal never changes; one with a near-tie flips often.
+    clear = np.array([[1.0] * 10, [2.0] * 10])
+    assert st.bootstrap_agreement(clear, lambda x: np.nanmean(x, -1).argmax(-1), n_boot=50)["share"] == 1.0
+    close = np.array([[0.0, 1.0] * 5, [0.5] * 10])
+    share = st.bootstrap_agreement(close, lambda x: np.nanmean(x, -1).argmax(-1), n_boot=400, seed=1)["share"]
+    assert 0.3 < share < 0.7
+    with pytest.raises(ValueError, match="n_boot must be at least 20"):
+        st.bootstrap_agreement(clear, np.mean, n_boot=5)
+
+
+def test_t_interval_ignores_nan_runs_in_its_n():
+    # Runs in which nothing was learnt (NaN) count neither in the mean nor in the interval's n.
+    x = np.array([[0.2, 0.4, np.nan, np.nan], [0.2, 0.4, 0.3, 0.3]])
+    m, lo, hi, n = st.t_interval(x)
+    assert list(n) == [2, 4]
+    assert m[0] == pytest.approx(0.3)
+    assert hi[0] - m[0] == pytest.approx(stats.t.ppf(0.975, 1) * np.std([0.2, 0.4], ddof=1) / np.sqrt(2))
+    assert np.isnan(st.t_interval(np.array([[0.5, np.nan]]))[1][0])
+
+
+def test_sd_error_matches_the_spread_of_standard_deviations():
+    rng = np.random.default_rng(5)
+    sds = [rng.uniform(size=500).std(ddof=1) for _ in range(400)]
+    assert st.sd_error(rng.uniform(size=500)) == pytest.approx(np.std(sds), rel=0.15)
+
+
+def test_failures_names_contradicted_printed_verdicts_only():
+    printed = {"a": ("x", 1.0), "b": ("y", 0.5), "c": ("z", 0.99)}
+    reruns = [{"a": ("x", 1), "b": ("n", 1), "c": ("w" if i < 2 else "z", 1)} for i in range(20)]
+    bad = st.failures(printed, reruns)
+    assert [b[0] for b in bad] == ["c"] and bad[0][2] == pytest.approx(0.9)  # b is printed as undecided
+
+
+def test_regimes_interval_uses_runs_that_learnt():
+    runs = pl.runs_table([0.0, 0.3], [0.0], [0.5], n=10, beta=0.2, periods=5, runs=4, seed=1)
+    grid = pl.regimes(runs)
+    nothing = grid[grid["mobility"] == 0.0].iloc[0]
+    assert nothing["learnt"] == 0 and nothing["regime"] == "nothing learnt" and np.isnan(nothing["low"])
+    assert grid[grid["mobility"] == 0.3].iloc[0]["learnt"] == 4
+
+
+def test_knockout_losses_are_paired_and_signed():
+    ko = pl.knockout([0.0, 0.5], [0.0, 0.5], 0.5, n=15, beta=0.3, periods=20, runs=5, seed=2)
+    none = ko[(ko["mobility"] == 0) & (ko["density"] == 0)].iloc[0]
+    assert none["loss_people"] == 0 and none["loss_ties"] == 0 and none["matters_more"] == "neither"
+    only_ties = ko[(ko["mobility"] == 0) & (ko["density"] == 0.5)].iloc[0]
+    assert only_ties["loss_people"] == 0 and only_ties["loss_ties"] > 0 and only_ties["matters_more"] == "ties"
+    assert ko.attrs["diff"].shape == (4, 5)
+
+
+def test_bootstrap_agreement_is_predictive_not_trusting_a_lucky_ensemble():
+    # Observed mean 2 standard errors above the boundary: a plain bootstrap would give
+    # Phi(2) = 0.977 (and print the verdict); another seed's ensemble agrees only about
+    # Phi(2 / sqrt 2) = 0.92 of the time, which the predictive re-sample reproduces.
+    x = np.random.default_rng(3).normal(size=400)
+    x = (x - x.mean()) / x.std(ddof=1) + 2 / np.sqrt(400)
+    share = st.bootstrap_agreement(x[None, :], lambda v: np.nanmean(v, -1)[..., 0] > 0, n_boot=4000, seed=2)["share"]
+    assert share == pytest.approx(stats.norm.cdf(2 / np.sqrt(2)), abs=0.02)

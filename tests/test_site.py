@@ -133,7 +133,9 @@ def test_notebook_download_and_launch_links(page):
     dl = [h for h in hrefs if h.endswith(f"_sources/{page}.ipynb")]
     assert dl, f"{page}: no .ipynb download link"
     assert (root / "_sources" / f"{page}.ipynb").exists()
+    # The repository address is set once, in CITATION.cff (repository-code); the branch in _config.yml.
     repo = yaml.safe_load((ROOT / "_config.yml").read_text())["repository"]
+    repo["url"] = yaml.safe_load((ROOT / "CITATION.cff").read_text(encoding="utf-8"))["repository-code"]
     slug = urlparse(repo["url"]).path.strip("/")
     assert any(h.startswith("https://mybinder.org/v2/gh/" + slug + "/" + repo["branch"]) and h.endswith(f"urlpath=tree/{page}.ipynb") for h in hrefs), f"{page}: no correct Binder link"
     assert f"https://colab.research.google.com/github/{slug}/blob/{repo['branch']}/{page}.ipynb" in hrefs, f"{page}: no correct Colab link"

@@ -142,6 +142,18 @@ def _check_chapter_refs(df, label, field, extra=()):
                                           f"({', '.join(chapters)})", field, i + 1)
 
 
+def _check_hedges(df, label, field, quotes, note_field, read):
+    """Each paraphrase keeps the hedge and scope words recorded for its quotations (``hedges``)."""
+    from .hedges import problems
+
+    q = read.table(quotes)
+    for i, row in df.iterrows():
+        said = list(q.loc[q["claim_id"] == row["claim_id"], "quote"])
+        found = problems(row["finding"], said, row[field], row[note_field])
+        if found:
+            raise DataValidationError(label, f"claim {row['claim_id']}: " + "; ".join(found), field, i + 1)
+
+
 def _check_max_words(df, label, field, most):
     for i, v in df[field].items():
         n = len(str(v).split())
@@ -157,6 +169,7 @@ CHECKS = {
     "quoted": lambda df, label, a, read: _check_quoted(df, label, a["field"], a["quotes"], read),
     "chapter_refs": lambda df, label, a, read: _check_chapter_refs(df, label, a["field"], a.get("also_chapters", ())),
     "max_words": lambda df, label, a, read: _check_max_words(df, label, a["field"], a["max"]),
+    "hedges": lambda df, label, a, read: _check_hedges(df, label, a["field"], a["quotes"], a["note_field"], read),
     "percent": lambda df, label, a, read: _check_percent(df, label, a["field"], a["unit_field"]),
     "series": lambda df, label, a, read: _check_series(df, label, a["field"], a["same"]),
     "value_or_text": lambda df, label, a, read: _check_values_present(df, label, a["field"], a["other"]),

@@ -16,7 +16,7 @@ import pandas as pd
 from ._frames import require_columns as _require
 
 # Words that readers see for the status and evidence-kind codes of data/published/ (one mapping).
-from .evidence import EVIDENCE_WORDS, STATUS_WORDS, status_words  # noqa: F401  (re-exported)
+from .evidence import EVIDENCE_WORDS, NOT_GIVEN, STATUS_WORDS, status_words  # noqa: F401  (re-exported)
 
 # Level variables of context_series (stocks of firms or of jobs at a date), by panel.
 # Flows and changes (net_jobs_added, net_change_*, firms_departed, ...) are not levels.
@@ -31,7 +31,7 @@ LEVEL_VARIABLES = {
 
 # Teams per cluster: the project page names 11 teams in 8 countries but not who studied which
 # cluster, so the map says so instead of guessing.
-TEAMS_NOT_PUBLISHED = "not published (the project page lists 11 teams in 8 countries, not which studied which cluster)"
+TEAMS_NOT_PUBLISHED = "not given on the project page (it names no team per cluster)"
 
 # Where each cluster's label sits relative to its first point on the map (chart styling only).
 LABEL_POSITIONS = {
@@ -74,7 +74,7 @@ def row_text(df: pd.DataFrame, row_id: str) -> str:
 def survey_samples(surveys: pd.DataFrame) -> pd.Series:
     """One text per cluster saying which survey samples are known, e.g. '50 firms (CBR-CAM, read in source)'.
 
-    A survey without ``n_firms`` gives 'sample size not published (<survey_id>)'; a row without a
+    A survey without ``n_firms`` gives 'sample size not given in the source read (<survey_id>)'; a row without a
     source (Grenoble) gives 'no survey identified'. Several surveys of one cluster are joined by '; '.
     """
     _require(surveys, ["survey_id", "cluster", "n_firms", "status", "source_key"])
@@ -83,7 +83,7 @@ def survey_samples(surveys: pd.DataFrame) -> pd.Series:
         if _blank(r["source_key"]):
             text = "no survey identified"
         elif _blank(r["n_firms"]):
-            text = f"sample size not published ({r['survey_id']})"
+            text = f"sample size {NOT_GIVEN} ({r['survey_id']})"
         else:
             text = f"{int(r['n_firms'])} firms ({r['survey_id']}, {status_words(r['status'])})"
         parts.setdefault(r["cluster"], []).append(text)
@@ -233,7 +233,7 @@ def survey_design_table(surveys: pd.DataFrame) -> pd.DataFrame:
     """The survey designs in reader's words, with what is not known.
 
     One row per survey: cluster, survey, fieldwork (with its status), firms (the published
-    count or 'not published'), sampling, mode and instrument ('not recorded' when missing),
+    count or 'not given in the source read'), sampling, mode and instrument ('not recorded' when missing),
     source (key and location), status (in words) and the ``gaps`` column as 'what is not known'.
     """
     _require(surveys, ["survey_id", "cluster", "survey", "fieldwork", "fieldwork_status", "n_firms", "sampling",
@@ -250,7 +250,7 @@ def survey_design_table(surveys: pd.DataFrame) -> pd.DataFrame:
         source = "—" if _blank(r["source_key"]) else f"{r['source_key']} ({text(r['location'], 'location not recorded')})"
         rows.append({
             "id": r["survey_id"], "cluster": r["cluster"], "survey": r["survey"], "fieldwork": fieldwork,
-            "firms": "not published" if _blank(r["n_firms"]) else str(int(r["n_firms"])),
+            "firms": NOT_GIVEN if _blank(r["n_firms"]) else str(int(r["n_firms"])),
             "sampling": text(r["sampling"]), "mode": text(r["mode"]), "instrument": text(r["instrument"]),
             "source": source, "status": text(status_words(r["status"]), "—"), "what is not known": text(r["gaps"], "—"),
         })
@@ -264,27 +264,37 @@ def claim_link(chapter: str, anchor: str) -> str:
     return f"{chapter}.html#{anchor}"
 
 
+def ledger_row_id(claim_id: str) -> str:
+    """The anchor of a claim's row in the rendered ledger (``claims_table_html``): 'ledger-cl-11'."""
+    return "ledger-" + claim_id.lower()
+
+
 TABLE_STYLE = "width:100%;table-layout:fixed;font-size:0.85em;border-collapse:collapse"
 CELL_STYLE = "vertical-align:top;text-align:left;overflow-wrap:break-word;padding:0.25em 0.4em"
 
 
-def _table(header, rows, widths=None, css_class: str = "compendium-table", inline_style: bool = True) -> str:
+def _table(header, rows, widths=None, css_class: str = "compendium-table", inline_style: bool = True,
+           row_ids=None) -> str:
     """Assemble an HTML table from a header (plain strings) and rows of ready-made cell HTML.
 
     Every ``<td>`` carries ``data-label="<column header>"``, so a stylesheet can show each row as a
     card on narrow screens. ``widths`` (one percentage per column) become a ``<colgroup>``; with
     ``inline_style`` the table has a fixed layout at full width and long words (source keys) wrap.
-    ``inline_style=False`` leaves all layout to the stylesheet of ``css_class``.
+    ``inline_style=False`` leaves all layout to the stylesheet of ``css_class``. ``row_ids`` (one
+    per row) become ``<tr id="...">``, anchors that other pages link to.
     """
     if widths is not None and len(widths) != len(header):
         raise ValueError("one width per column")
+    if row_ids is not None and len(row_ids) != len(rows):
+        raise ValueError("one id per row")
     esc = html.escape
     cell = f' style="{CELL_STYLE}"' if inline_style else ""
     cols = "".join(f'<col style="width:{w}%">' for w in widths) if widths else ""
     head = "".join(f"<th{cell}>{esc(str(h))}</th>" for h in header)
     labels = [esc(str(h), quote=True) for h in header]
-    body = "\n".join("<tr>" + "".join(f'<td data-label="{lab}"{cell}>{c}</td>' for lab, c in zip(labels, r)) + "</tr>"
-                     for r in rows)
+    ids = [f' id="{esc(str(i), quote=True)}"' for i in row_ids] if row_ids is not None else [""] * len(rows)
+    body = "\n".join(f"<tr{rid}>" + "".join(f'<td data-label="{lab}"{cell}>{c}</td>' for lab, c in zip(labels, r))
+                     + "</tr>" for rid, r in zip(ids, rows))
     colgroup = f"<colgroup>{cols}</colgroup>\n" if cols else ""
     style = f' style="{TABLE_STYLE}"' if inline_style else ""
     return (f'<table class="{css_class}"{style}>\n{colgroup}<thead><tr>{head}</tr></thead>\n'
@@ -310,7 +320,8 @@ def claims_table_html(claims: pd.DataFrame, quotes: pd.DataFrame) -> str:
     its sources (``quotes``: claim_id, source_key, quote, location, status), the claim's status in
     words, its evidence kind, the published rows linked to it, the sections that illustrate it on
     open data, and a link ``<a href="<chapter>.html#<anchor>">`` to the section that examines it.
-    Text is HTML-escaped; cells carry ``data-label`` and no inline layout (the stylesheet decides).
+    Each row is anchored ``<tr id="ledger-cl-nn">`` (:func:`ledger_row_id`; the ``{claim}`` role
+    links there). Text is HTML-escaped; cells carry ``data-label`` and no inline layout (the stylesheet decides).
     """
     _require(claims, ["claim_id", "finding", "source_keys", "evidence_kind", "chapter", "anchor", "status",
                       "evidence_rows", "illustrated_by", "note"])
@@ -333,7 +344,8 @@ def claims_table_html(claims: pd.DataFrame, quotes: pd.DataFrame) -> str:
         href = esc(claim_link(r["chapter"], r["anchor"]), quote=True)
         link = f"<a href=\"{href}\">{esc(r['chapter'])} § {esc(r['claim_id'])}</a>"
         rows.append([esc(r["claim_id"]), finding, said, esc(status_words(r["status"])), kind, linked, shown, link])
-    return _table(LEDGER_HEADER, rows, css_class="claims-ledger", inline_style=False)
+    return _table(LEDGER_HEADER, rows, css_class="claims-ledger", inline_style=False,
+                  row_ids=[ledger_row_id(c) for c in claims["claim_id"]])
 
 
 # Columns that show a published value (or a survey fact) and so must be shown with a status.

@@ -15,6 +15,8 @@ EVIDENCE_WORDS = {
     "qualitative-only": "qualitative only",
     "open-data-analogue": "open-data analogue",
 }
+# What a table shows where a figure was not found: what was read, never a fact about the source.
+NOT_GIVEN = "not given in the source read"
 
 
 def _blank(v) -> bool:

@@ -50,14 +50,3 @@ def headline_table_html(claims: pd.DataFrame, quotes: pd.DataFrame) -> str:
     return _table(["Order on the page", "Finding (paraphrase)", "Quotation from the project page", "Status",
                    "Examined in"], rows, css_class="claims-ledger", inline_style=False)
 
-
-def claim_words(quotes: pd.DataFrame, claim_ids) -> dict[str, str]:
-    """'<cl_nn>_words' -> the quotations of each claim, in curly quotes joined by ' … ', for the prose
-    beside the paraphrase. KeyError naming a claim of ``claim_ids`` that has no quotation."""
-    out = {}
-    for cid in claim_ids:
-        mine = quotes.loc[quotes["claim_id"] == cid, "quote"]
-        if mine.empty:
-            raise KeyError(f"claim {cid} has no quotation in claim_quotes")
-        out[cid.lower().replace("-", "_") + "_words"] = " … ".join(f"“{q}”" for q in mine)
-    return out

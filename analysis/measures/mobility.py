@@ -368,7 +368,7 @@ def spinoff_evidence(surveys: pd.DataFrame, facts: pd.DataFrame) -> pd.DataFrame
     """The published spin-off evidence, one row per item, with its provenance kept visible.
 
     Göteborg: the sample size of Lindholm Dahlstrand's survey (row ``GOT`` of ``surveys``), which
-    found almost all firms to be spin-offs but gives no percentage. Cambridge: the second-hand
+    found almost all firms to be spin-offs; its abstract (the part read) gives no percentage. Cambridge: the second-hand
     share of spin-offs (row ``HL-02`` of ``programme_facts``), flagged with its unverified
     definition and denominator. Columns: cluster, published_item, value, unit, status, source_key,
     location, caveat. Raises ValueError if either row is missing. Values are copied, never computed.
@@ -383,7 +383,7 @@ def spinoff_evidence(surveys: pd.DataFrame, facts: pd.DataFrame) -> pd.DataFrame
          "value": float(g["n_firms"]), "unit": "firms", "status": STATUS_WORDS.get(g["status"], g["status"]),
          "source_key": g["source_key"], "location": g["location"],
          "caveat": "The paper reports that almost all were spin-offs from a local firm or university "
-                   "but gives no percentage."},
+                   "; the abstract (the part read) gives no percentage."},
         {"cluster": "Cambridge", "published_item": h["fact"], "value": float(h["value"]),
          "unit": h["unit"],
          "status": STATUS_WORDS.get(h["status"], h["status"]) + ", definition and denominator unverified",

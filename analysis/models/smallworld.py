@@ -23,6 +23,8 @@ from scipy import stats
 from scipy.sparse import csr_matrix
 from scipy.sparse.csgraph import connected_components, shortest_path
 
+from . import stability
+
 
 # --- networks ------------------------------------------------------------------------------
 
@@ -89,9 +91,9 @@ def lattice_path_length(n: int, k: int) -> float:
 
 def clustering(edges: np.ndarray, n: int) -> float:
     """Average local clustering (nodes with degree < 2 count 0), as networkx.average_clustering."""
-    a = adjacency(edges, n)
+    a = adjacency(edges, n).astype(float)
     deg = a.sum(axis=1)
-    triangles = np.einsum("ij,jk,ki->i", a, a, a) / 2
+    triangles = ((a @ a) * a).sum(axis=1) / 2  # diag(A^3) / 2, by a matrix product (exact in floats)
     pairs = deg * (deg - 1) / 2
     local = np.divide(triangles, pairs, out=np.zeros(n), where=pairs > 0)
     return float(local.mean())
@@ -121,33 +123,42 @@ def barter(knowledge: np.ndarray, edges: np.ndarray, *, alpha: float, rel_thresh
     """Run barter to the steady state on a batch of networks.
 
     ``knowledge``: (B, n, K); ``edges``: (B, E, 2). Returns (final knowledge, rounds used,
-    converged flags per network). The input array is not modified.
+    converged flags per network). The input array is not modified. Only links with an end whose
+    knowledge changed in the previous round are re-examined (a link whose ends did not change
+    cannot start or stop trading), which gives the same result as examining every link.
     """
     know = np.array(knowledge, dtype=float, copy=True)
-    B = know.shape[0]
-    b = np.arange(B)[:, None]
-    u, v = edges[:, :, 0], edges[:, :, 1]
-    bb = np.broadcast_to(b, u.shape)
-    active = np.ones(B, dtype=bool)
+    B, n, K = know.shape
+    E = edges.shape[1]
+    flat = know.reshape(B * n, K)  # a view: agents of all networks, one row each
+    off = (np.arange(B) * n)[:, None]
+    U, V = (edges[:, :, 0] + off).ravel(), (edges[:, :, 1] + off).ravel()
+    changed = np.ones(B * n, dtype=bool)
+    last_trade = np.zeros(B, dtype=np.int64)
     rounds = 0
     for rounds in range(1, max_rounds + 1):
-        ku, kv = know[b, u], know[b, v]  # (B, E, K)
+        cand = np.flatnonzero(changed[U] | changed[V])
+        u, v = U[cand], V[cand]
+        ku, kv = np.take(flat, u, axis=0), np.take(flat, v, axis=0)  # (links, K)
         d = kv - ku
         thr = rel_threshold * np.maximum(ku, kv)
         lead_v = np.where(d > thr, d, 0.0)   # where v leads u: what u could receive
         lead_u = np.where(-d > thr, -d, 0.0)  # where u leads v: what v could receive
-        cu, cv = lead_v.argmax(axis=2), lead_u.argmax(axis=2)
-        gu = np.take_along_axis(lead_v, cu[..., None], axis=2)[..., 0]
-        gv = np.take_along_axis(lead_u, cv[..., None], axis=2)[..., 0]
+        cu, cv = lead_v.argmax(axis=1), lead_u.argmax(axis=1)
+        rows = np.arange(len(cand))
+        gu, gv = lead_v[rows, cu], lead_u[rows, cv]
         trade = (gu > 0) & (gv > 0)
-        active = trade.any(axis=1)
-        if not active.any():
+        if not trade.any():
             break
-        gain = np.zeros_like(know)
-        np.maximum.at(gain, (bb[trade], u[trade], cu[trade]), alpha * gu[trade])
-        np.maximum.at(gain, (bb[trade], v[trade], cv[trade]), alpha * gv[trade])
-        know += gain
-    return know, rounds, ~active
+        last_trade[cand[trade] // E] = rounds
+        gain = np.zeros(flat.size)
+        np.maximum.at(gain, u[trade] * K + cu[trade], alpha * gu[trade])
+        np.maximum.at(gain, v[trade] * K + cv[trade], alpha * gv[trade])
+        gain = gain.reshape(flat.shape)
+        flat += gain
+        changed = gain.any(axis=1)
+    converged = (last_trade < rounds) | (rounds < max_rounds)
+    return know, rounds, converged
 
 
 def agent_totals(knowledge: np.ndarray) -> np.ndarray:
@@ -155,19 +166,15 @@ def agent_totals(knowledge: np.ndarray) -> np.ndarray:
     return knowledge.sum(axis=2)
 
 
-def _t_interval(x: np.ndarray, level: float = 0.95) -> tuple[float, float, float]:
-    m = float(x.mean())
-    half = float(stats.t.ppf(0.5 + level / 2, len(x) - 1) * x.std(ddof=1) / np.sqrt(len(x)))
-    return m, m - half, m + half
-
-
 def sweep(ps, *, n: int, k: int, K: int, runs: int, seed: int, alpha: float, rel_threshold: float,
-          max_rounds: int = 3000):
+          max_rounds: int = 3000, net_runs: int | None = None):
     """Steady-state outcomes against the rewiring probability.
 
     Returns (runs_table, summary): one row per network (p, run, mean knowledge per agent,
     variance, coefficient of variation across agents, clustering, path length, rounds,
-    converged), and one row per (p, measure) with the ensemble mean and a 95% t-interval.
+    converged), and one row per (p, measure) with the ensemble mean, its Monte Carlo error and a
+    95% t-interval. Clustering and path length are measured on the first ``net_runs`` networks of
+    each p only (all if None; NaN for the others): path lengths are the slow part.
     """
     rng = np.random.default_rng(seed)
     grid = np.repeat(np.asarray(ps, dtype=float), runs)
@@ -178,46 +185,165 @@ def sweep(ps, *, n: int, k: int, K: int, runs: int, seed: int, alpha: float, rel
     tot = agent_totals(final)
     mean = tot.mean(axis=1)
     var = tot.var(axis=1)
+    run = np.tile(np.arange(1, runs + 1), len(ps))
+    measured = run <= (net_runs or runs)
+    nan = np.full(len(grid), np.nan)
+    c, L = nan.copy(), nan.copy()
+    c[measured] = [clustering(e, n) for e in edges[measured]]
+    L[measured] = [path_length(e, n) for e in edges[measured]]
     table = pd.DataFrame({
-        "p": grid, "run": np.tile(np.arange(1, runs + 1), len(ps)),
-        "mean_knowledge": mean, "variance": var, "cv": np.sqrt(var) / mean,
-        "clustering": [clustering(e, n) for e in edges], "path_length": [path_length(e, n) for e in edges],
-        "converged": converged})
-    table.attrs.update(rounds=int(rounds), seed=seed)
-    c0, l0 = lattice_clustering(k), lattice_path_length(n, k)
-    table["C_ratio"] = table["clustering"] / c0
-    table["L_ratio"] = table["path_length"] / l0
+        "p": grid, "run": run, "mean_knowledge": mean, "variance": var, "cv": np.sqrt(var) / mean,
+        "clustering": c, "path_length": L, "converged": converged})
+    table.attrs.update(rounds=int(rounds), seed=seed, runs=runs)
+    table["C_ratio"] = table["clustering"] / lattice_clustering(k)
+    table["L_ratio"] = table["path_length"] / lattice_path_length(n, k)
     rows = []
     for measure in ("mean_knowledge", "variance", "cv", "C_ratio", "L_ratio"):
-        for p, grp in table.groupby("p", sort=True):
-            m, lo, hi = _t_interval(grp[measure].to_numpy())
-            rows.append({"p": p, "measure": measure, "estimate": m, "low": lo, "high": hi})
+        m, lo, hi, cnt = stability.t_interval(matrix(table, measure))
+        se = (hi - m) / stats.t.ppf(0.975, np.maximum(cnt - 1, 1))
+        rows += [{"p": p, "measure": measure, "estimate": m[i], "mc_error": se[i], "low": lo[i], "high": hi[i]}
+                 for i, p in enumerate(sorted(set(grid)))]
     return table, pd.DataFrame(rows)
 
 
-def shape_checks(summary: pd.DataFrame) -> pd.DataFrame:
-    """The abstract's three shape claims, tested on the ensemble summary.
+def matrix(table: pd.DataFrame, measure: str) -> np.ndarray:
+    """One measure of a :func:`sweep` table as an array (values of p, runs per p)."""
+    return table.sort_values(["p", "run"])[measure].to_numpy().reshape(-1, table.attrs["runs"])
 
-    For mean knowledge and variance the claim is an interior maximum, for the CV an interior
-    minimum. "Holds" needs the extreme at an interior p AND its interval to clear the intervals
-    at both ends of the grid (p smallest, p = 1); otherwise the verdict says which part fails.
-    """
+
+# --- verdicts on (..., values of p, runs) arrays, batched for the stability checks -----------
+
+def highest_p_index(values) -> np.ndarray:
+    """Index of the p with the highest ensemble mean."""
+    return np.nanmean(values, axis=-1).argmax(axis=-1)
+
+
+def shape_verdict(values, want: str = "max") -> np.ndarray:
+    """The shape claim "interior maximum" (``want='max'``) or "interior minimum": "holds" when the
+    extreme is at an interior p AND its 95% interval clears the intervals at both ends of the grid;
+    "interior extreme, but within the intervals of the ends"; or "not reproduced: the maximum
+    (minimum) is at an end of the grid"."""
+    m, lo, hi, _ = stability.t_interval(values)
+    sign = 1 if want == "max" else -1
+    i = (sign * m).argmax(axis=-1)
+    last = m.shape[-1] - 1
+    interior = (i > 0) & (i < last)
+    pick = lambda a: np.take_along_axis(a, i[..., None], axis=-1)[..., 0]  # noqa: E731
+    if want == "max":
+        clear = (pick(lo) > hi[..., 0]) & (pick(lo) > hi[..., last])
+    else:
+        clear = (pick(hi) < lo[..., 0]) & (pick(hi) < lo[..., last])
+    word = "maximum" if want == "max" else "minimum"
+    return np.select([interior & clear, interior],
+                     ["holds", "interior extreme, but within the intervals of the ends"],
+                     f"not reproduced: the {word} is at an end of the grid")
+
+
+def window_verdict(c_ratio, l_ratio, ps, c_min: float = 0.5, l_max: float = 0.2) -> np.ndarray:
+    """The values of p in the small-world window (mean C/C0 > ``c_min`` and mean L/L0 < ``l_max``,
+    the definition of the Watts–Strogatz replication), as text ("none" if empty)."""
+    inside = (np.nanmean(c_ratio, axis=-1) > c_min) & (np.nanmean(l_ratio, axis=-1) < l_max)
+    labels = np.array([f"{p:g}" for p in ps], dtype=object)
+    flat = inside.reshape(-1, inside.shape[-1])
+    out = np.array([", ".join(labels[row]) or "none" for row in flat], dtype=object)
+    return out.reshape(inside.shape[:-1]) if inside.ndim > 1 else out[0]
+
+
+def effect_pct(values) -> np.ndarray:
+    """How far the whole range of p moves the ensemble mean: 100 * (highest - lowest) / lowest."""
+    m = np.nanmean(values, axis=-1)
+    return 100 * (m.max(axis=-1) - m.min(axis=-1)) / m.min(axis=-1)
+
+
+SHAPE_CLAIMS = (("mean_knowledge", "max"), ("variance", "max"), ("cv", "min"))
+
+
+def shape_checks(table: pd.DataFrame, *, n_boot: int = 200, seed: int = 0) -> pd.DataFrame:
+    """The abstract's three shape claims tested on a :func:`sweep` table (:func:`shape_verdict`),
+    each with the p of the extreme (:func:`highest_p_index`), the bootstrap agreement of both
+    verdicts and what the page prints (the verdict if at least 95% agree, otherwise 'undecided at
+    this ensemble size' with the proportion)."""
+    ps = np.array(sorted(table["p"].unique()))
     out = []
-    for measure, want in (("mean_knowledge", "max"), ("variance", "max"), ("cv", "min")):
-        s = summary[summary["measure"] == measure].sort_values("p").reset_index(drop=True)
-        i = int(s["estimate"].idxmax() if want == "max" else s["estimate"].idxmin())
-        interior = 0 < i < len(s) - 1
-        ends = s.iloc[[0, len(s) - 1]]
-        if want == "max":
-            clear = bool((s.loc[i, "low"] > ends["high"]).all())
-        else:
-            clear = bool((s.loc[i, "high"] < ends["low"]).all())
-        verdict = ("holds" if interior and clear else
-                   "interior extreme, but within the intervals of the ends" if interior else
-                   f"not reproduced: the {'maximum' if want == 'max' else 'minimum'} is at an end of the grid")
+    for measure, want in SHAPE_CLAIMS:
+        sign = 1 if want == "max" else -1
+        values = matrix(table, measure)
+        v = stability.bootstrap_agreement(values, lambda x: shape_verdict(x, want), n_boot=n_boot, seed=seed)
+        a = stability.bootstrap_agreement(sign * values, highest_p_index, n_boot=n_boot, seed=seed)
         out.append({"measure": measure, "claim": f"interior {'maximum' if want == 'max' else 'minimum'}",
-                    "p_at_extreme": float(s.loc[i, "p"]), "verdict": verdict})
+                    "verdict": str(v["value"]), "verdict_agree": v["share"],
+                    "printed": stability.stated(str(v["value"]), v["share"], n_boot),
+                    "p_at_extreme": float(ps[int(a["value"])]), "p_agree": a["share"],
+                    "p_printed": stability.stated(float(ps[int(a["value"])]), a["share"], n_boot, fmt="{:g}".format)})
     return pd.DataFrame(out)
+
+
+# --- network types at Mueller et al.'s settings (second-hand) ---------------------------------
+
+def er_edges(n: int, m: int, rng: np.random.Generator) -> np.ndarray:
+    """Erdős–Rényi G(n, M): ``m`` distinct pairs drawn uniformly."""
+    pairs = np.stack(np.triu_indices(n, 1), axis=1)
+    return pairs[rng.choice(len(pairs), size=m, replace=False)]
+
+
+def ba_edges(n: int, m: int, rng: np.random.Generator) -> np.ndarray:
+    """Barabási–Albert preferential attachment (networkx), ``m`` ties per new node."""
+    import networkx as nx
+
+    g = nx.barabasi_albert_graph(n, m, seed=int(rng.integers(2**31)))
+    return np.array(sorted(g.edges()))
+
+
+def network_type_runs(*, n: int, links: int, ws_p: float, K: int, experts: int, expert_level: float,
+                      alpha: float, rel_threshold: float, steps: int, runs: int, seed: int) -> pd.DataFrame:
+    """Mean knowledge per agent after ``steps`` rounds of barter on three network types with
+    (about) the same number of ties: Watts–Strogatz (rewiring ``ws_p``), Erdős–Rényi G(n, links)
+    and Barabási–Albert (links // n ties per new node). Endowments uniform on [0, 10]; ``experts``
+    random agents set to ``expert_level`` in one random category each. One row per network;
+    ``attrs['runs']`` = runs per type."""
+    rng = np.random.default_rng(seed)
+    k = 2 * links // n
+    makers = {"WS": lambda: watts_strogatz_edges(n, k, ws_p, rng), "ER": lambda: er_edges(n, links, rng),
+              "BA": lambda: ba_edges(n, links // n, rng)}
+    rows = []
+    for name, make in makers.items():
+        edges = np.stack([make() for _ in range(runs)])
+        know = initial_knowledge(runs, n, K, rng)
+        who = np.argsort(rng.random((runs, n)), axis=1)[:, :experts]
+        cat = rng.integers(0, K, size=(runs, experts))
+        know[np.arange(runs)[:, None], who, cat] = expert_level
+        final, _, _ = barter(know, edges, alpha=alpha, rel_threshold=rel_threshold, max_rounds=steps)
+        rows.append(pd.DataFrame({"network": name, "run": np.arange(1, runs + 1), "ties": edges.shape[1],
+                                  "mean_knowledge": agent_totals(final).mean(axis=1)}))
+    out = pd.concat(rows, ignore_index=True)
+    out.attrs["runs"] = runs
+    return out
+
+
+NETWORK_TYPES = ("WS", "ER", "BA")
+
+
+def ranking(values, names=NETWORK_TYPES) -> np.ndarray:
+    """The network types ordered by ensemble mean, highest first ("WS > ER > BA"), batched over
+    (..., types, runs)."""
+    order = np.argsort(-np.nanmean(values, axis=-1), axis=-1, kind="stable")
+    names = np.array(names, dtype=object)
+    flat = order.reshape(-1, order.shape[-1])
+    out = np.array([" > ".join(names[row]) for row in flat], dtype=object)
+    return out.reshape(order.shape[:-1]) if order.ndim > 1 else out[0]
+
+
+def type_matrix(runs: pd.DataFrame, names=NETWORK_TYPES) -> np.ndarray:
+    """A :func:`network_type_runs` table as an array (types in ``names`` order, runs)."""
+    return np.stack([runs.loc[runs["network"] == t, "mean_knowledge"].to_numpy() for t in names])
+
+
+def random_end_ratio(n: int, k: int, nets: int, seed: int) -> tuple[float, float]:
+    """Mean path length at p = 1 relative to the lattice's, L(1)/L(0), over ``nets`` networks, and
+    its Monte Carlo error: how far rewiring can shorten paths at this size."""
+    rng = np.random.default_rng(seed)
+    r = np.array([path_length(watts_strogatz_edges(n, k, 1.0, rng), n) for _ in range(nets)]) / lattice_path_length(n, k)
+    return float(r.mean()), float(r.std(ddof=1) / np.sqrt(nets))
 
 
 def lattice_checks(n: int, k: int) -> pd.DataFrame:
@@ -235,15 +361,15 @@ def lattice_checks(n: int, k: int) -> pd.DataFrame:
     return pd.DataFrame(rows, index=["exact", "this chapter's generator", "networkx"]).T.round(4)
 
 
-def assumptions(*, n: int, k: int, K: int, runs: int, alpha: float, rel_threshold: float) -> pd.DataFrame:
+def assumptions(ps, *, n: int, k: int, K: int, runs: int, alpha: float, rel_threshold: float, **_) -> pd.DataFrame:
     """Every assumption of the barter model, with its value and where it comes from."""
     ab, mu, ours = ("Cowan & Jonard's abstract (read)", "Mueller et al. 2015 (second-hand)", "this book")
     rows = [
         ("knowledge", "several categories, an amount of each per agent", ab),
         ("interaction", "linked agents meet repeatedly; trade only if mutually profitable", ab),
         ("networks", "ring lattice of n nearest neighbours rewired towards a random graph (rewiring probability p)", ab),
-        ("agents", f"{n}", mu),
-        ("neighbours per agent", f"{k} (mean degree)", mu),
+        ("agents", f"{n} (Mueller et al.: 100; larger here so that the networks have a small-world window)", ours),
+        ("neighbours per agent", f"{k} (Mueller et al.: mean degree 4)", ours),
         ("knowledge categories K", f"{K}", mu),
         ("initial knowledge", "independent uniform on [0, 10] in every category", mu),
         ("experts", "none (Mueller et al. set 10 agents to 30 in one category)", ours),
@@ -253,7 +379,8 @@ def assumptions(*, n: int, k: int, K: int, runs: int, alpha: float, rel_threshol
         ("scheduling", "all links meet once per round, simultaneously; same category from several partners: largest gain kept", ours),
         ("steady state", "first round with no trade left on any link", ours),
         ("outcome", "each agent's total over categories: mean, variance and CV across agents", ours),
-        ("grid and ensemble", f"p on a 1-2-5 log grid from 0.001 to 1; {runs} networks per p; one seed", ours),
+        ("grid and ensemble", f"p in {{{', '.join(f'{p:g}' for p in ps)}}}; {runs} networks per p; one seed, "
+                              "verdicts checked under other seeds", ours),
     ]
     return pd.DataFrame(rows, columns=["assumption", "value", "source"]).set_index("assumption")
 
@@ -266,19 +393,23 @@ def compact(summary: pd.DataFrame) -> pd.DataFrame:
     return out
 
 
-def sweep_summary(runs: pd.DataFrame, summary: pd.DataFrame, verdicts: pd.DataFrame, p_mid: float = 0.1) -> dict:
-    """What the prose quotes from a :func:`sweep` and its :func:`shape_checks`: numbers of networks,
-    rounds and converged runs; mean knowledge and cv at the lowest and highest p ('mean_lo_p', ...);
-    L and C relative to the lattice at ``p_mid`` ('L_01', 'C_01' for 0.1); and per measure the
-    verdict and the p at the extreme ('verdict_<measure>', 'argp_<measure>')."""
-    est = summary.pivot(index="p", columns="measure", values="estimate")
-    if p_mid not in est.index:
-        raise KeyError(f"p = {p_mid} is not on the grid ({', '.join(f'{p:g}' for p in est.index)})")
-    mid = f"{p_mid:g}".replace("0.", "0")
-    out = {"nets": len(runs), "rounds": runs.attrs["rounds"], "converged": int(runs["converged"].sum()),
-           "mean_lo_p": float(est["mean_knowledge"].iloc[0]), "mean_hi_p": float(est["mean_knowledge"].iloc[-1]),
-           "cv_lo_p": float(est["cv"].iloc[0]), "cv_hi_p": float(est["cv"].iloc[-1]),
-           f"L_{mid}": float(est.loc[p_mid, "L_ratio"]), f"C_{mid}": float(est.loc[p_mid, "C_ratio"])}
-    for m, r in verdicts.set_index("measure").iterrows():
-        out[f"verdict_{m}"], out[f"argp_{m}"] = r["verdict"], float(r["p_at_extreme"])
+def sweep_summary(results: dict) -> dict:
+    """What the prose quotes from :func:`analysis.models_chapter.barter_results`: numbers of
+    networks, rounds and converged runs; mean knowledge at the lowest and highest p and its
+    highest ensemble mean, each with its Monte Carlo error ('mean_lo_p', 'mean_lo_p_err', ...);
+    the effect of the whole range of p in per cent with its error; the window and its agreement;
+    per claim the printed verdict and printed p of the extreme ('printed_<measure>',
+    'p_printed_<measure>')."""
+    table, summary, checks = results["table"], results["summary"], results["checks"]
+    mk = summary[summary["measure"] == "mean_knowledge"].sort_values("p").reset_index(drop=True)
+    top = int(mk["estimate"].idxmax())
+    out = {"nets": len(table), "rounds": table.attrs["rounds"], "converged": int(table["converged"].sum()),
+           "mean_lo_p": float(mk["estimate"].iloc[0]), "mean_lo_p_err": float(mk["mc_error"].iloc[0]),
+           "mean_hi_p": float(mk["estimate"].iloc[-1]), "mean_hi_p_err": float(mk["mc_error"].iloc[-1]),
+           "mean_top": float(mk["estimate"].iloc[top]), "mean_top_err": float(mk["mc_error"].iloc[top]),
+           "effect": results["effect"][0], "effect_err": results["effect"][1],
+           "window": results["window"][0], "window_agree": float(results["window"][1])}
+    for _, r in checks.iterrows():
+        out[f"printed_{r['measure']}"] = r["printed"]
+        out[f"p_printed_{r['measure']}"] = r["p_printed"]
     return out

@@ -14,6 +14,7 @@ import numpy as np
 import pandas as pd
 from scipy import stats
 from ..measures import stats as _stats  # the one statistics helper (Wilson intervals)
+from . import stability
 
 
 def _initial(initial) -> np.ndarray:
@@ -126,7 +127,8 @@ def polya_explorer_tables(starts, n_births: int, n_runs: int, seed: int, bins: i
         rows.append({"start": label, "a": int(start[0]), "b": int(sum(start) - start[0]),
                      "sim_mean": round(float(x.mean()), 4), "sim_mean_low": round(float(x.mean() - half), 4),
                      "sim_mean_high": round(float(x.mean() + half), 4), "exact_mean": round(float(m["mean"]), 4),
-                     "sim_sd": round(float(shares[:, 0].std(ddof=1)), 4), "exact_sd": round(float(m["sd"]), 4),
+                     "sim_sd": round(float(shares[:, 0].std(ddof=1)), 4),
+                     "sim_sd_error": round(stability.sd_error(shares[:, 0]), 4), "exact_sd": round(float(m["sd"]), 4),
                      "ks": round(ks, 4), "ks_p": round(p, 3), "seed": seed + i})
     return pd.concat(hists, ignore_index=True), pd.concat(dens, ignore_index=True), pd.DataFrame(rows)
 
@@ -196,7 +198,8 @@ def agglomeration_explorer_table(caps, n_entrants: int, n_runs: int, seed: int, 
         hists.append(share_histogram(shares, bins).assign(returns=label))
         rows.append({"returns": label, "cap": cap, "locked_share": round(float(locked.mean()), 4),
                      "locked_low": round(lo, 4), "locked_high": round(hi, 4),
-                     "sd_share": round(float(shares.std(ddof=1)), 4), "seed": seed + i})
+                     "sd_share": round(float(shares.std(ddof=1)), 4),
+                     "sd_share_error": round(stability.sd_error(shares), 4), "seed": seed + i})
     return pd.concat(hists, ignore_index=True), pd.DataFrame(rows)
 
 
@@ -209,7 +212,7 @@ def polya_summary(polya: pd.DataFrame, alpha: float = 0.05, start: str = "1:1") 
                f"{rejected} of the {len(polya)} starts is rejected at the {alpha:.0%} level, about what chance gives")
     one = polya.set_index("start").loc[start]
     return {"ks_max": float(polya["ks"].max()), "p_min": float(polya["ks_p"].min()), "verdict": verdict,
-            "u_sd": float(one["sim_sd"]), "u_sd_exact": float(one["exact_sd"])}
+            "u_sd": float(one["sim_sd"]), "u_sd_err": float(one["sim_sd_error"]), "u_sd_exact": float(one["exact_sd"])}
 
 
 # Rows of the agglomeration table the prose quotes: glue key -> the ``returns`` label.

@@ -16,7 +16,7 @@ import re
 import altair as alt
 import pandas as pd
 
-from ..measures.evidence import STATUS_WORDS, status_column
+from ..measures.evidence import NOT_GIVEN, STATUS_WORDS, status_column
 
 OKABE_ITO = ["#0072B2", "#E69F00", "#009E73", "#D55E00", "#CC79A7", "#56B4E9", "#F0E442", "#000000"]
 FONT = "DejaVu Sans, Helvetica, Arial, sans-serif"
@@ -206,10 +206,10 @@ def labelled_network_chart(nodes: pd.DataFrame, edges: pd.DataFrame, *, title: s
 
 def survey_samples_chart(surveys: pd.DataFrame, *, title: str, description: str,
                          subtitle: str | None = None) -> alt.LayerChart:
-    """Firms surveyed per survey: bars where a sample size was published, a label where not."""
+    """Firms surveyed per survey: bars where a sample size was published, a label where none was found."""
     df = surveys.assign(
         n=surveys["n_firms"].astype("Float64"),
-        label=[("no survey identified" if pd.isna(st) else "not published") if pd.isna(v) else f"{int(v)} firms"
+        label=[("no survey identified" if pd.isna(st) else NOT_GIVEN) if pd.isna(v) else f"{int(v)} firms"
                for v, st in zip(surveys["n_firms"], surveys["status"])],
         status=status_column(surveys["status"], missing="gap (no source)"),
     )[["survey_id", "cluster", "n", "label", "status", "source_key"]].astype(object)
@@ -519,10 +519,11 @@ def smallworld_sweep_chart(summary: pd.DataFrame, *, labels: dict, default: str,
     base = alt.Chart(data)
     top = base.transform_filter(alt.datum.label == outcome)
     y_title = "Ensemble mean (selected outcome)"
+    # The outcome axis starts at zero: a change of a few per cent near a ceiling looks like one.
     band = top.mark_area(opacity=0.25, color=OKABE_ITO[0]).encode(
-        x=x, y=alt.Y("low:Q", title=y_title, scale=alt.Scale(zero=False), stack=None), y2="high:Q")
+        x=x, y=alt.Y("low:Q", title=y_title, scale=alt.Scale(zero=True), stack=None), y2="high:Q")
     line = top.mark_line(point=True, color=OKABE_ITO[0]).encode(
-        x=x, y=alt.Y("estimate:Q", title=y_title, scale=alt.Scale(zero=False)), tooltip=tips)
+        x=x, y=alt.Y("estimate:Q", title=y_title, scale=alt.Scale(zero=True)), tooltip=tips)
     upper = alt.layer(band, line).add_params(outcome).properties(width=width, height=220)
     net = base.transform_filter(alt.FieldOneOfPredicate(field="measure", oneOf=list(network_measures)))
     colour = alt.Color("label:N", title="Network (relative to the lattice)",
@@ -545,12 +546,16 @@ def regime_map_chart(grid: pd.DataFrame, *, gammas, default: float, title: str, 
                      subtitle: str | None = None, size: int = 330) -> alt.LayerChart:
     """Share of learning through people over mobility x tie density, one carried share gamma at
     a time (slider). Cells are coloured on a diverging scale centred on 1/2 and lettered with
-    their regime (P people, T ties, ? undecided), so colour is never the only cue."""
+    the channel that carried more (P people, T ties; 0 nothing learnt; ? undecided at this
+    ensemble size when the grid has a printed 'label'), so colour is never the only cue."""
     g = sorted(float(v) for v in gammas)
     step = round(g[1] - g[0], 6) if len(g) > 1 else 0.1
     gamma = alt.param(name="gamma", value=default, bind=alt.binding_range(
         min=g[0], max=g[-1], step=step, name="Share of the origin firm's lead a mover carries (gamma): "))
-    data = grid.assign(letter=grid["regime"].map({"people": "P", "ties": "T", "undecided": "?"}))
+    # The printed label where the grid has one (a label not stable across seeds shows "?").
+    shown = grid["label"] if "label" in grid else grid["regime"]
+    data = grid.assign(letter=shown.map({"people": "P", "ties": "T", "undecided": "?", "nothing learnt": "0"})
+                       .fillna("?"))
     base = alt.Chart(data).transform_filter(f"abs(datum.gamma - {gamma.name}) < 1e-6")
     x = alt.X("density:O", title="Density of formal ties (probability two firms are tied)")
     y = alt.Y("mobility:O", title="Mobility rate (movers per firm per period)", sort="descending")
