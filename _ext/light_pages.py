@@ -11,10 +11,12 @@ Each step is a small function; all of them run at build time, nothing is fetched
   the icons are identical), and drop the script. Unused icon rules (``.fa-x:before``)
   are cut from the theme's stylesheet; icons the theme's script creates at run time
   (e.g. a close mark) keep their rules and fall back to the icon webfont.
+* Admonition icons (drawn by the theme with the icon webfont) are CSS masks of the same icons.
 * Scripts are deferred, so text paints before any script runs. Sphinx's
-  ``documentation_options.js`` stays synchronous: inline scripts write to it. Altair's
-  inline chart loaders would run before the deferred vega bundle, so each is wrapped to
-  run on DOMContentLoaded (which fires after every deferred script).
+  ``documentation_options.js`` stays synchronous: inline scripts write to it. (Charts need
+  no script to be seen: ``_ext/static_charts.py``.)
+* The search tools and the search index (which the theme lists on every page) are left on
+  the search page alone.
 * Each page gets a ``<meta name="description">`` from its first paragraph (search
   engines and Lighthouse's SEO audit want one).
 
@@ -138,25 +140,53 @@ def _trim_icon_css(css_path: Path, used: set[str]) -> None:
         css_path.write_text(trimmed, encoding="utf-8")
 
 
+# Admonition titles draw their icon in a ::after with the icon webfont (156 KB, loaded on every
+# page with a note, an exercise or a collapsed cell's admonition). The same icons as CSS masks
+# (SVG data URIs with the path data of the theme's own Font Awesome copy) need no font.
+ADMONITION_CSS = "admonition-icons.css"
+ADMONITION_ICONS = {  # selector (after .admonition) -> Font Awesome 6 solid icon, as the theme maps them
+    "": "bell", ".attention": "circle-exclamation", ".caution": "triangle-exclamation",
+    ".warning": "triangle-exclamation", ".danger": "triangle-exclamation", ".error": "circle-xmark",
+    ".hint": "lightbulb", ".tip": "lightbulb", ".important": "circle-exclamation", ".note": "circle-info",
+    ".seealso": "share", ".admonition-todo": "pencil", ".exercise": "pencil",
+}
+
+
+def admonition_css(sets) -> str:
+    """CSS that draws the admonition icons as masks; '' if the icons are not all known."""
+    from urllib.parse import quote
+
+    solid = sets.get("fas", {})
+    if not all(name in solid for name in ADMONITION_ICONS.values()):
+        return ""
+    rules = ["/* Written by _ext/light_pages.py: admonition icons as SVG masks, not the icon webfont. */",
+             ".admonition>.admonition-title:after,div.admonition>.admonition-title:after,"
+             "div.exercise p.admonition-title:after{font:inherit!important;content:\"\"!important;"
+             "background-color:currentColor;-webkit-mask:var(--lp-icon) center/contain no-repeat;"
+             "mask:var(--lp-icon) center/contain no-repeat}"]
+    for sel, name in ADMONITION_ICONS.items():
+        w, h, path = solid[name]
+        svg = f'<svg xmlns="http://www.w3.org/2000/svg" viewBox="0 0 {w} {h}"><path d="{path}"/></svg>'
+        rules.append(f'.admonition{sel}>.admonition-title,div.admonition{sel}>.admonition-title'
+                     f'{{--lp-icon:url("data:image/svg+xml,{quote(svg)}")}}')
+    return "\n".join(rules) + "\n"
+
+
 # ----------------------------------------------------------------- scripts
 
 _KEEP_SYNC = ("documentation_options.js",)
 _SCRIPT_SRC = re.compile(r'<script(?P<attrs>(?![^>]*\b(?:defer|async|type="module")\b)[^>]*\bsrc="(?P<src>[^"]+)"[^>]*)>')
-_ALTAIR = re.compile(r'(<script type="text/javascript">)((?:(?!</script>).)*?vegaEmbed(?:(?!</script>).)*?)(</script>)', re.S)
-_WRAP_MARK = "/* deferred by _ext/light_pages.py */"
-_ALTAIR_DEBUG = 'var VEGA_DEBUG = (typeof VEGA_DEBUG == "undefined") ? {} : VEGA_DEBUG;'
+# The theme loads Sphinx's search tools and the whole search index on every page, for a
+# search-as-you-type box this book leaves off (theme default): only search.html uses them.
+_SEARCH_SCRIPTS = re.compile(r'\s*<script[^>]*\bsrc="[^"]*(?:_static/searchtools\.js|_static/language_data\.js|'
+                             r'searchindex\.js)[^"]*"[^>]*></script>')
 
 
-def _wrap_altair(body: str) -> str:
-    """Run an altair loader after the deferred vega bundle, as it would have run inline.
-
-    Inside a DOMContentLoaded callback ``document.currentScript`` is null, so the script
-    element is captured first; and VEGA_DEBUG (set by the bundle) is read from window.
-    """
-    body = body.replace("document.currentScript", "currentScript")
-    body = body.replace(_ALTAIR_DEBUG, "var VEGA_DEBUG = window.VEGA_DEBUG || {};")
-    return (f"{_WRAP_MARK}(function (currentScript) {{ document.addEventListener(\"DOMContentLoaded\", "
-            f"function () {{{body}}}); }})(document.currentScript);\n")
+def _drop_search_scripts(page: str) -> str:
+    """Search tools and index only on the search page (the search box sends readers there)."""
+    if 'id="search-results"' in page or "Search.setIndex" in page:
+        return page
+    return _SEARCH_SCRIPTS.sub("", page)
 
 
 def _defer_scripts(page: str) -> str:
@@ -165,14 +195,7 @@ def _defer_scripts(page: str) -> str:
             return m.group(0)
         return f"<script defer{m.group('attrs')}>"
 
-    page = _SCRIPT_SRC.sub(repl, page)
-
-    def wrap(m):
-        if _WRAP_MARK in m.group(2):
-            return m.group(0)
-        return m.group(1) + _wrap_altair(m.group(2)) + m.group(3)
-
-    return _ALTAIR.sub(wrap, page)
+    return _SCRIPT_SRC.sub(repl, page)
 
 
 # ----------------------------------------------------------------- meta description
@@ -211,6 +234,7 @@ def rewrite_page(page: str, sets) -> str:
     """All HTML rewrites of one page (idempotent)."""
     page = _FA_SCRIPT.sub("", page)
     page = _inline_icons(page, sets)
+    page = _drop_search_scripts(page)
     return _defer_scripts(page)
 
 
@@ -230,6 +254,7 @@ def _on_finished(app, exception) -> None:
         if new != old:
             path.write_text(new, encoding="utf-8")
         texts.append(new)
+    (out / "_static" / ADMONITION_CSS).write_text(admonition_css(sets), encoding="utf-8")
     css = out / "_static" / "styles" / "pydata-sphinx-theme.css"
     if css.exists() and texts:
         # Every page (an incremental build rewrites only some) and the theme's own scripts.
@@ -243,4 +268,5 @@ def setup(app):
     app.add_html_math_renderer("mathml", (_visit_math, None), (_visit_displaymath, None))
     app.connect("html-page-context", _on_page)
     app.connect("build-finished", _on_finished)
+    app.add_css_file(ADMONITION_CSS)
     return {"parallel_read_safe": True, "parallel_write_safe": False, "version": "1.0"}

@@ -1,23 +1,22 @@
-"""Serve vega, vega-lite and vega-embed from the book's own static files.
+"""The Vega runtime for live charts, served from the book's own static files.
 
-Altair's default HTML renderer loads the three libraries from a CDN unless
-``window.VEGA_DEBUG`` already names the expected versions. On config-inited we
-write vl-convert's bundle (from PyPI, pinned) wrapped in its own scope, plus the
-VEGA_DEBUG versions, into a folder beside the HTML output and add it to every
-page. On html-page-context we rewrite the CDN base URL left in altair's inline
-loader to the local static folder, so the built site names no CDN at all and
-an unexpected fallback load would be a visible local 404, never a remote call.
+Charts are compiled from Vega-Lite to Vega and drawn as SVG at build time
+(``_ext/static_charts.py``), so the browser needs Vega alone, and only when a reader asks for
+a live chart (``_ext/chart_live.js`` loads it then; no page lists it). On builder-inited we
+write vl-convert's bundle of Vega (from PyPI, pinned; the same Vega that drew the static
+SVGs), wrapped in its own scope, into a folder beside the HTML output, rewritten only when
+its header (the versions) changes: bundling takes seconds. On build-finished it is copied into
+``_static`` whenever the copy there differs (Sphinx does not overwrite a static file that
+already exists).
 """
 from __future__ import annotations
 
-import hashlib
 from pathlib import Path
 
-CDN_BASE = "https://cdn.jsdelivr.net/npm"
-JS_NAME = "vega-offline.js"
+JS_NAME = "vega-runtime.js"
 
 
-def _bundle_text() -> str:
+def _header() -> str:
     import altair as alt
     import vl_convert as vlc
 
@@ -27,52 +26,50 @@ def _bundle_text() -> str:
             f"vl-convert {vlc.__version__} bundles no Vega-Lite {vl_minor} "
             f"(altair {alt.__version__} needs it); pin matching versions"
         )
-    header = (
-        f"/* offline vega bundle: altair {alt.__version__}, vega {alt.VEGA_VERSION}, "
-        f"vega-lite {alt.VEGALITE_VERSION}, vega-embed {alt.VEGAEMBED_VERSION}, "
-        f"vl-convert {vlc.__version__} */\n"
-    )
-    # The bundle declares top-level names (const _) that collide with Sphinx's
-    # doctools.js, hence the function scope; it assigns vega, vegaLite and
-    # vegaEmbed to window itself.
-    body = "(function(){\n" + vlc.javascript_bundle(vl_version=vl_minor) + "\n})();\n"
-    debug = (
-        "window.VEGA_DEBUG = Object.assign(window.VEGA_DEBUG || {}, {"
-        f'vega_version: "{alt.VEGA_VERSION}", vegalite_version: "{alt.VEGALITE_VERSION}", '
-        f'vegaembed_version: "{alt.VEGAEMBED_VERSION}"}});\n'
-    )
-    return header + body + debug
+    return f"/* offline vega runtime (the vega module): vega {vlc.get_vega_version()}, from vl-convert {vlc.__version__} */\n"
+
+
+def _bundle_text(header: str) -> str:
+    import vl_convert as vlc
+
+    # vl-convert's snippet names (vega, vegaEmbed) are default imports, and Vega has no default
+    # export: the module is imported whole by the specifier under which vl-convert vendors it
+    # (resolved from its own copy, nothing is fetched). The bundle declares top-level names
+    # (const _) that collide with Sphinx's doctools.js, hence the function scope.
+    snippet = (f'import * as vegaModule from "https://cdn.jsdelivr.net/npm/vega@{vlc.get_vega_version()}/+esm";'
+               " window.vega = vegaModule;")
+    return header + "(function(){\n" + vlc.javascript_bundle(snippet=snippet) + "\n})();\n"
+
+
+def _bundle_path(app) -> Path:
+    return Path(app.outdir).parent / "vega_static" / JS_NAME
 
 
 def _write_bundle(app) -> None:
-    outdir = Path(app.outdir).parent / "vega_static"
-    outdir.mkdir(parents=True, exist_ok=True)
-    target = outdir / JS_NAME
-    text = _bundle_text()
-    # Rewrite only when the content changes: keeps warm rebuilds fast.
-    if not target.exists() or hashlib.sha256(target.read_bytes()).hexdigest() != hashlib.sha256(text.encode()).hexdigest():
-        target.write_text(text, encoding="utf-8")
-    app.config.html_static_path.append(str(outdir))
+    target = _bundle_path(app)
+    target.parent.mkdir(parents=True, exist_ok=True)
+    header = _header()
+    if not target.exists() or not target.read_text(encoding="utf-8").startswith(header):
+        target.write_text(_bundle_text(header), encoding="utf-8")
 
 
-def _rewrite_cdn(app, pagename, templatename, context, doctree) -> None:
-    body = context.get("body")
-    if body and "altair-viz-" in body:
-        # Only pages with charts load the ~0.9 MB bundle. The builder's own
-        # add_js_file, called here, affects this page alone (Sphinx resets the
-        # list per page); app.add_js_file would also record it in the registry.
-        app.builder.add_js_file(JS_NAME, priority=200)
-    if body and CDN_BASE in body:
-        local = context["pathto"]("_static", 1) + "/vega-not-bundled"
-        context["body"] = body.replace(CDN_BASE, local)
-
-
-def _on_config_inited(app, config) -> None:
-    if app.builder.format == "html" or app.builder.name in {"html", "dirhtml", "singlehtml"}:
+def _on_builder_inited(app) -> None:
+    if app.builder.format == "html":
         _write_bundle(app)
 
 
+def _on_finished(app, exception) -> None:
+    if exception is not None or app.builder.format != "html":
+        return
+    static = Path(app.outdir) / "_static"
+    static.mkdir(parents=True, exist_ok=True)
+    (static / "vega-offline.js").unlink(missing_ok=True)  # the earlier bundle (vega-lite, vega-embed)
+    source, copy = _bundle_path(app), static / JS_NAME
+    if not copy.exists() or copy.read_bytes() != source.read_bytes():
+        copy.write_bytes(source.read_bytes())
+
+
 def setup(app):
-    app.connect("builder-inited", lambda a: _on_config_inited(a, a.config))
-    app.connect("html-page-context", _rewrite_cdn)
-    return {"parallel_read_safe": True, "parallel_write_safe": True, "version": "1.0"}
+    app.connect("builder-inited", _on_builder_inited)
+    app.connect("build-finished", _on_finished)
+    return {"parallel_read_safe": True, "parallel_write_safe": True, "version": "2.0"}

@@ -1,5 +1,9 @@
 """Small, documented patches to the HTML that Jupyter Book 1.x emits.
 
+* The site's root index.html is a one-line redirect (sphinx-external-toc): a
+  browser opening the root asks for /favicon.ico (a 404, a console error) and
+  finds no language, title or description. It becomes a small page with the same
+  redirect, the favicon, a title, a description and a link to the first page.
 * sphinx-thebe is always loaded by Jupyter Book; with thebe disabled its
   inline config is dead code, emitted twice (a console error: "Identifier
   'THEBE_JS_URL' has already been declared") and names a CDN. We drop it.
@@ -18,16 +22,10 @@ any "serious" or "critical" violation, in the light and dark themes):
   small stylesheet, written by this extension, gives those links a dark blue
   (5.3:1), and table captions there (the theme's muted light grey) the
   output's own dark text colour.
-* summary-name comes from markup that vega-embed creates in the browser, so no
-  build-time rewrite can reach it; a small inline script (CHART_A11Y_JS)
-  fixes it as the charts render. Upstream limitation: vega-embed's action
-  menu is <details title=...><summary><svg/></summary>, and vega-embed has
-  no option to name the summary (a title on <details> does not count). We
-  copy a name onto the summary ("Chart actions: ..."). The chart's own text
-  alternative (the Vega-Lite description, which vega renders as aria-label
-  on the chart wrapper) is untouched. (Decorative and empty chart layers are
-  handled where the charts are built, in analysis/charts.py: the basemap has
-  aria=False and no builder emits a layer without rows.)
+* (Charts are static SVG with their text alternative, made at build time, and the live view
+  has no vega-embed action menu: _ext/static_charts.py. Decorative and empty chart layers are
+  handled where the charts are built, in analysis/charts.py: the basemap has aria=False and no
+  builder emits a layer without rows.)
 """
 from __future__ import annotations
 
@@ -48,24 +46,6 @@ html[data-theme=dark] .bd-content div.cell_output .text_html a:visited {
 html[data-theme=dark] .bd-content div.cell_output .text_html caption {
   color: inherit;
 }
-"""
-
-CHART_A11Y_JS = """/* _ext/site_fixes.py: an accessible name for vega-embed's action menu; see its docstring. */
-(function () {
-  function fix(root) {
-    root.querySelectorAll(".vega-embed details > summary:not([aria-label])").forEach(function (s) {
-      var t = (s.parentElement.getAttribute("title") || "").trim();
-      s.setAttribute("aria-label", t ? "Chart actions: " + t.toLowerCase() : "Chart actions");
-    });
-  }
-  function start() {
-    fix(document);
-    new MutationObserver(function () { fix(document); })
-      .observe(document.body, {childList: true, subtree: true});
-  }
-  if (document.readyState === "loading") document.addEventListener("DOMContentLoaded", start);
-  else start();
-})();
 """
 
 _BIBLIOENTRY = re.compile(r'(<div class="citation"[^>]*?)\brole="doc-biblioentry"')
@@ -97,10 +77,37 @@ def _write_css(app, exception) -> None:
         (static / CSS_NAME).write_text(CSS, encoding="utf-8")
 
 
+_REDIRECT = re.compile(r'^\s*<meta http-equiv="Refresh" content="0; url=([^"]+)" />\s*$')
+
+
+def root_page(target: str, title: str, favicon: str) -> str:
+    """The root index.html: the redirect to ``target`` as a small, complete page."""
+    import html
+
+    t = html.escape(title)
+    return (f'<!DOCTYPE html>\n<html lang="en"><head><meta charset="utf-8">\n'
+            f'<meta http-equiv="Refresh" content="0; url={target}" />\n'
+            f'<meta name="viewport" content="width=device-width, initial-scale=1">\n'
+            f"<title>{t}</title>\n<meta name=\"description\" content=\"{t}: the book starts at its first page.\">\n"
+            f'<link rel="icon" href="{favicon}">\n<link rel="canonical" href="{target}">\n'
+            f'</head><body><p><a href="{target}">{t}</a></p></body></html>\n')
+
+
+def _root_index(app, exception) -> None:
+    if exception is not None or app.builder.format != "html":
+        return
+    index = Path(app.outdir) / "index.html"
+    m = _REDIRECT.match(index.read_text(encoding="utf-8")) if index.exists() else None
+    if m and app.config.html_favicon:
+        favicon = "_static/" + Path(app.config.html_favicon).name
+        index.write_text(root_page(m.group(1), app.config.project, favicon), encoding="utf-8")
+
+
 def setup(app):
+    # After sphinx-external-toc (500) has written the one-line redirect.
+    app.connect("build-finished", _root_index, priority=900)
     app.connect("html-page-context", _on_page, priority=900)
     app.connect("html-page-context", _a11y_body)
     app.connect("build-finished", _write_css)
     app.add_css_file(CSS_NAME)
-    app.add_js_file(None, body=CHART_A11Y_JS)
     return {"parallel_read_safe": True, "parallel_write_safe": True, "version": "1.0"}

@@ -6,7 +6,8 @@
 // localhost failing DNS: offline. Lighthouse's default config is its mobile preset
 // (simulated slow 4G and a 4x slower CPU). Each line: LH {"url", "categories":
 // {id: score}, "failing": [[category, audit id, score, title, displayValue]],
-// "metrics": {...}, "heaviest": [[url, bytes]], "total_bytes"}.
+// "metrics": {...}, "heaviest": [[url, bytes]], "total_bytes" (uncompressed), "transfer_bytes" (as
+// transferred: compressed where the server compresses)}.
 import lighthouse from 'lighthouse';
 import * as chromeLauncher from 'chrome-launcher';
 
@@ -37,8 +38,10 @@ try {
     const items = (lhr.audits['network-requests']?.details?.items) || [];
     const heaviest = items.map(i => [i.url, i.resourceSize || 0]).sort((a, b) => b[1] - a[1]).slice(0, 3);
     const total = items.reduce((s, i) => s + (i.resourceSize || 0), 0);
+    const transferred = items.reduce((s, i) => s + (i.transferSize || 0), 0);
     const scores = Object.fromEntries(Object.entries(lhr.categories).map(([k, c]) => [k, c.score]));
     console.log('LH ' + JSON.stringify({url, categories: scores, failing, metrics, heaviest, total_bytes: total,
+                                        transfer_bytes: transferred,
                                         runtime_error: lhr.runtimeError?.message || null}));
   }
 } finally {

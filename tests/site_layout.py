@@ -51,10 +51,13 @@ LAYOUT_JS = r"""() => {
   const article = document.querySelector('article.bd-article') || document.querySelector('main');
   const col = article.getBoundingClientRect();
   document.querySelectorAll("div[id^='altair-viz-']").forEach(div => {
-    const chart = div.querySelector('svg.marks, canvas.marks') || div;
-    const r = chart.getBoundingClientRect();
-    if (r.width > col.width + 1 || r.right > col.right + 1 || r.left < col.left - 1)
-      out.wide.push(div.id + ' ' + Math.round(r.width) + ' px in a ' + Math.round(col.width) + ' px column');
+    // every chart SVG the reader sees (static or live; the hidden rendition has no box)
+    const shown = Array.from(div.querySelectorAll('svg.marks, canvas.marks')).filter(el => el.getBoundingClientRect().width > 0);
+    for (const chart of (shown.length ? shown : [div])) {
+      const r = chart.getBoundingClientRect();
+      if (r.width > col.width + 1 || r.right > col.right + 1 || r.left < col.left - 1)
+        out.wide.push(div.id + ' ' + Math.round(r.width) + ' px in a ' + Math.round(col.width) + ' px column');
+    }
   });
   return out;
 }"""
@@ -125,4 +128,45 @@ def reading_view_problems(page, rel: str, width: int) -> list[str]:
             opened = False
         if not opened:
             out.append(f"{rel} @{width}px: collapsed cell {i + 1} does not open on a click")
+    return out
+
+
+# ------------------------------------------------------------------ chart text (issue 27)
+#: No chart text may be drawn smaller than this (CSS px), at any tested width.
+MIN_CHART_TEXT_PX = 11
+
+# Runs in the page: for every chart, the smallest rendered text of the SVG the reader sees
+# (static or live): font size times the text's scale on screen (its CTM), texts Vega hid
+# (opacity 0, overlapping labels) left out.
+CHART_TEXT_JS = r"""() => Array.from(document.querySelectorAll('.static-chart')).map(fig => {
+  const live = fig.classList.contains('chart-is-live');
+  const svgs = Array.from(fig.querySelectorAll(live ? '.chart-live svg.marks' : '.chart-static svg.marks'))
+      .filter(svg => svg.getBoundingClientRect().width > 0);
+  let min = null, which = '', n = 0;
+  for (const svg of svgs) for (const t of svg.querySelectorAll('text')) {
+    const s = getComputedStyle(t);
+    if (!t.textContent.trim() || s.display === 'none' || s.visibility === 'hidden' || parseFloat(s.opacity) === 0) continue;
+    if (t.closest('[opacity="0"], [display="none"]')) continue;
+    const ctm = t.getScreenCTM();
+    if (!ctm) continue;
+    const px = parseFloat(s.fontSize) * Math.hypot(ctm.a, ctm.b);
+    n++;
+    if (min === null || px < min) { min = px; which = t.textContent.trim().slice(0, 40); }
+  }
+  return {id: fig.id, live, svgs: svgs.length, texts: n, min, which};
+})"""
+
+
+def chart_text_problems(page, rel: str, width: int) -> list[str]:
+    """Every chart shows one SVG whose smallest text is at least MIN_CHART_TEXT_PX on screen."""
+    out = []
+    for c in page.evaluate(CHART_TEXT_JS):
+        view = "live" if c["live"] else "static"
+        if c["svgs"] != 1:
+            out.append(f"{rel} @{width}px: chart {c['id']} ({view}) shows {c['svgs']} SVGs, not one")
+        elif not c["texts"]:
+            out.append(f"{rel} @{width}px: chart {c['id']} ({view}) shows no text")
+        elif c["min"] < MIN_CHART_TEXT_PX - 0.05:
+            out.append(f"{rel} @{width}px: chart {c['id']} ({view}) draws text at {c['min']:.1f} px "
+                       f"(under {MIN_CHART_TEXT_PX} px), e.g. {c['which']!r}")
     return out

@@ -11,6 +11,11 @@ may leave 127.0.0.1, and axe-core (shipped by axe-playwright-python) must find
 no "serious" or "critical" accessibility violation, in the light theme and,
 for colour contrast, in the dark theme too.
 
+Charts (issue 27) are checked twice: as the page paints them (static SVG, no Vega runtime
+or chart spec requested) and live, after each chart's "Explore" button (the Vega view in
+place of the SVG, its controls changing the view, axe run again). At each layout width the
+smallest chart text on screen is measured, static and live: never under 11 CSS px.
+
 The browser runs in a child process (this file run as a script) in its own
 process group: Playwright's driver sometimes hangs on shutdown after Chromium
 exits, so the child prints its findings as JSON and exits hard, and the test
@@ -25,7 +30,7 @@ from urllib.parse import urlparse
 import pytest
 
 from site_helpers import CHROMIUM_ARGS, pages, require_build, require_chromium, run_child_for_json, serve
-from site_layout import LAYOUT_WIDTHS, layout_problems, reading_view_problems
+from site_layout import LAYOUT_WIDTHS, chart_text_problems, layout_problems, reading_view_problems
 
 pytestmark = pytest.mark.site
 
@@ -52,6 +57,78 @@ UNLABELLED_CHARTS_JS = """sel => Array.from(document.querySelectorAll(sel)).filt
     }
     return true;
 }).map(svg => svg.closest("div[id^='altair-viz-']").id)"""
+
+
+# Requests that only a reader asking for a live chart may cause.
+LIVE_ONLY = ("vega-runtime.js", "/_static/charts/")
+STATIC_JS = """() => ({
+  charts: document.querySelectorAll("div[id^='altair-viz-']").length,
+  static: document.querySelectorAll('.static-chart').length,
+  scripts: document.querySelectorAll('.static-chart script').length,
+  vega: typeof window.vega !== 'undefined',
+  live: document.querySelectorAll('.static-chart.chart-is-live, .static-chart.chart-loading').length,
+})"""
+# Change the first control of every live chart (another radio button, the slider to its other
+# end); remember the live SVG before, to compare once the view has run.
+CHANGE_INPUTS_JS = """() => {
+  window.__chartBefore = {};
+  document.querySelectorAll('.static-chart.chart-is-live').forEach(fig => {
+    const ctl = fig.querySelector('.chart-input');
+    if (!ctl) return;
+    window.__chartBefore[fig.id] = fig.querySelector('.chart-live svg.marks').innerHTML;
+    const radio = ctl.querySelector('input[type=radio]:not(:checked)');
+    const range = ctl.querySelector('input[type=range]');
+    if (radio) radio.click();
+    else if (range) {
+      range.value = range.value === range.max ? range.min : range.max;
+      range.dispatchEvent(new Event('input', {bubbles: true}));
+    }
+  });
+  return Object.keys(window.__chartBefore);
+}"""
+UNCHANGED_JS = """() => Object.entries(window.__chartBefore || {})
+  .filter(([id, before]) => document.getElementById(id).querySelector('.chart-live svg.marks').innerHTML === before)
+  .map(([id]) => id)"""
+
+
+def static_chart_problems(page, rel, requested) -> list[str]:
+    """The page as it paints: every chart a static SVG, no chart script, nothing live loaded."""
+    s = page.evaluate(STATIC_JS)
+    out = []
+    if s["static"] != s["charts"]:
+        out.append(f"{rel}: {s['charts'] - s['static']} of {s['charts']} charts are not drawn at build time")
+    if s["scripts"]:
+        out.append(f"{rel}: {s['scripts']} scripts inside static charts")
+    if s["vega"] or s["live"]:
+        out.append(f"{rel}: the Vega runtime ran before any reader asked for a live chart")
+    out.extend(f"{rel}: requested before any reader asked for a live chart: {u}"
+               for u in requested if any(k in u for k in LIVE_ONLY))
+    return out
+
+
+def go_live(page, rel) -> list[str]:
+    """Press every chart's Explore button; every chart must turn live with a labelled SVG."""
+    n = page.locator(".static-chart").count()
+    for i in range(n):
+        page.locator(".static-chart .chart-explore").nth(i).click()
+    try:
+        page.wait_for_function("n => document.querySelectorAll('.static-chart.chart-is-live .chart-live svg.marks').length >= n",
+                               arg=n, timeout=20000)
+    except Exception:  # noqa: BLE001 - report how far it got
+        done = page.locator(".static-chart.chart-is-live").count()
+        return [f"{rel}: {done} of {n} charts turned live after their Explore button"]
+    return [f"{rel}: live chart {cid} has no text alternative"
+            for cid in page.evaluate(UNLABELLED_CHARTS_JS, ".static-chart .chart-live svg.marks")]
+
+
+def live_input_problems(page, rel) -> list[str]:
+    """Changing a live chart's control changes what it draws."""
+    changed = page.evaluate(CHANGE_INPUTS_JS)
+    if not changed:
+        return []
+    page.wait_for_timeout(800)
+    return [f"{rel}: changing a control of live chart {cid} did not change the chart"
+            for cid in page.evaluate(UNCHANGED_JS)]
 
 
 def axe_problems(axe, page, rel, label="", options=None):
@@ -106,6 +183,8 @@ def check_pages(root, page_paths):
         # driver, and navigating on is what a reader does anyway.
         page = context.new_page()
         errors: list[str] = []
+        requested: list[str] = []
+        page.on("request", lambda r: requested.append(r.url))
         page.on("console", lambda m: errors.append(m.text) if m.type == "error" else None)
         page.on("pageerror", lambda exc: errors.append(str(exc)))
         page.on("requestfailed", lambda r: errors.append(f"request failed ({r.failure}): {r.url}"))
@@ -115,10 +194,12 @@ def check_pages(root, page_paths):
             if 'http-equiv="refresh"' in path.read_text(encoding="utf-8").lower():
                 continue  # the root index.html only redirects; test_site checks its target
             errors.clear()
+            requested.clear()
             try:
                 page.goto(f"{base}/{rel}", wait_until="networkidle")
                 n = page.locator("div[id^='altair-viz-']").count()
                 if n:
+                    problems.extend(static_chart_problems(page, rel, requested))
                     try:
                         page.wait_for_function(
                             "([sel, n]) => document.querySelectorAll(sel).length >= n",
@@ -138,6 +219,14 @@ def check_pages(root, page_paths):
                 page.evaluate("document.documentElement.dataset.theme = 'dark'")
                 page.wait_for_timeout(300)  # let colour transitions finish
                 problems.extend(axe_problems(axe, page, rel, " (dark)", AXE_DARK_OPTIONS))
+                if n:
+                    # The live view: every chart turned live, its controls working, axe again.
+                    page.evaluate("document.documentElement.dataset.theme = 'light'")
+                    errors.clear()  # axe's own CSSOM fetches are not the reader's
+                    problems.extend(go_live(page, rel))
+                    problems.extend(live_input_problems(page, rel))
+                    page_errors.extend(e for e in errors if e not in page_errors)
+                    problems.extend(axe_problems(axe, page, rel, " (live charts)"))
                 # Layout at a phone's and a desktop's width (fresh load at each size:
                 # charts and media queries are laid out for the width they load at).
                 errors.clear()  # axe's own CSSOM fetches are not the reader's
@@ -149,6 +238,11 @@ def check_pages(root, page_paths):
                                                arg=[CHART_SVG, n], timeout=15000)
                     problems.extend(layout_problems(page, rel, width))
                     problems.extend(reading_view_problems(page, rel, width))
+                    if n:  # chart text size on screen, static then live (issue 27)
+                        problems.extend(chart_text_problems(page, rel, width))
+                        problems.extend(go_live(page, rel))
+                        problems.extend(chart_text_problems(page, rel, width))
+                        problems.extend(layout_problems(page, rel, width))
                     page_errors.extend(e for e in errors if e not in page_errors)
                 page.set_viewport_size({"width": 1280, "height": 900})
             except Exception as exc:  # noqa: BLE001 - any failure is a finding

@@ -74,6 +74,14 @@ def test_edition_in_every_footer():
         assert f"Edition {version}" in text, f"{p.name}: footer does not name edition {version}"
 
 
+def test_root_page_names_its_favicon():
+    # Issue 27: without a <link rel="icon"> a browser opening the root asks for /favicon.ico (404).
+    root = require_build()
+    s = BeautifulSoup((root / "index.html").read_text(encoding="utf-8"), "html.parser")
+    icon = s.find("link", rel="icon")
+    assert icon is not None and (root / icon["href"]).is_file(), "index.html: no favicon link to a built file"
+
+
 def test_footnote_citations_resolve():
     # Replaces MyST's footnote check, which is silenced for footcite (see _config.yml).
     for p in pages():
