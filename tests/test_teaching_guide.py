@@ -144,8 +144,9 @@ def test_built_guide_shows_each_chapters_own_objectives_and_plans():
 
     page = BeautifulSoup((require_build() / "book" / "teaching-guide.html").read_text(encoding="utf-8"),
                          "html.parser")
-    # Sphinx's smart quotes turn ' into ’ on the page.
+    # Sphinx's smart quotes turn ' into ’ and "x" into “x” on the page.
     text = re.sub(r"\s+", " ", page.select_one("main").get_text(" ")).replace("’", "'")
+    text = text.replace("“", '"').replace("”", '"')
     chapters, _ = tg.load_chapters(paths.ROOT)
     for c in chapters:
         assert c["title"] in text, f"guide lacks {c['doc']}"
