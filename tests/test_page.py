@@ -102,6 +102,8 @@ def test_glue_never_displays_and_turns_numpy_scalars_into_python(glued):
     assert glued["tiny"][0] == "1.10421e-50"
     page.glue("p", 0.046697, kind="open-data", decimals=3)
     assert glued["p"] == ("0.047", {"kind": "open-data", "source": None, "decimals": 3})
+    page.glue_all({"q": 0.046697}, prefix="all_", kind="open-data", decimals=3)  # the call's precision is recorded
+    assert glued["all_q"] == ("0.047", {"kind": "open-data", "source": None, "decimals": 3})
 
 
 def test_glue_rows_and_glue_all(glued):

@@ -267,7 +267,7 @@ def glue_all(values: Mapping, prefix: str = "", keys: Iterable[str] | None = Non
     out = {f"{prefix}{k}": round_value(values[k], digits=digits, decimals=decimals, kind=meta["kind"])
            for k in chosen}
     for name, v in out.items():
-        glue(name, v, kind=kind, source=source)
+        glue(name, v, kind=kind, source=source, digits=digits, decimals=decimals)
     return out
 
 
@@ -298,7 +298,7 @@ def glue_rows(table: pd.DataFrame, row_ids: Iterable[str], prefix: str = "") -> 
         vals = row_values(table, [rid], prefix)
         src = row_source(table, rid)
         for name, v in vals.items():
-            glue(name, _plain(v), kind="published", source=src)
+            glue(name, v, kind="published", source=src)
         out.update(vals)
     return out
 
